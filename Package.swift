@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency versions are pinned here because Package.resolved is not committed.
+let package = Package(
+    name: "aimc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "aimc", targets: ["aimc"]),
+        .library(name: "NumericKernels", targets: ["NumericKernels"]),
+        .library(name: "Crossbar", targets: ["Crossbar"]),
+        .library(name: "Networks", targets: ["Networks"]),
+        .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "5.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(
+            name: "CZlibSystem", path: "Sources/CZlibSystem",
+            providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW"]),
+        .target(name: "Crossbar", dependencies: ["NumericKernels"]),
+        .target(
+            name: "Networks",
+            dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"]),
+        .target(
+            name: "ExperimentKit",
+            dependencies: ["NumericKernels", "Crossbar", "Networks", "Yams"]),
+        .executableTarget(
+            name: "aimc",
+            dependencies: [
+                "ExperimentKit", "Networks", "Crossbar", "NumericKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels"]),
+        .testTarget(name: "CrossbarTests", dependencies: ["Crossbar", "NumericKernels"]),
+        .testTarget(
+            name: "NetworksTests", dependencies: ["Networks", "Crossbar", "NumericKernels"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ExperimentKitTests",
+            dependencies: ["ExperimentKit", "Networks", "Crossbar", "NumericKernels"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

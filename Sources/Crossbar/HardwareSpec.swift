@@ -1,0 +1,110 @@
+/// How weights become conductance targets and how tile outputs are scaled
+/// (PHYSICS.md §1).
+public enum WeightScaling: String, CaseIterable, Sendable, Codable {
+    /// s = (gMax − gMin) / max|W| over the tile (default).
+    case tile
+    /// s per output column: each bit line uses its full conductance range.
+    case column
+    /// One s for the whole layer.
+    case layer
+}
+
+/// The unit of the analogue output that output noise and the ADC range refer to.
+public enum OutputUnits: String, CaseIterable, Sendable, Codable {
+    /// Σ (G⁺ − G⁻)/(gMax − gMin) · x: the largest weight of the scaling group counts 1.
+    case normalized
+    /// Σ w · x in the layer's own weight units (aihwkit's default forward, weights not
+    /// rescaled before mapping).
+    case weight
+}
+
+/// Per-input-vector scaling before the DAC ("noise management").
+public enum InputScaling: String, CaseIterable, Sendable, Codable {
+    /// Divide each input vector (per tile) by its abs-max, multiply the output back.
+    case absMax = "abs_max"
+    /// Feed inputs to the DAC as they are.
+    case none
+}
+
+/// How weights are represented by devices.
+public enum MappingScheme: String, CaseIterable, Sendable, Codable {
+    /// G⁺ = gMin + max(s·w, 0), G⁻ = gMin + max(−s·w, 0); weight = (G⁺ − G⁻)/s.
+    case differentialPair = "differential_pair"
+}
+
+/// The device technology of a tile.
+public enum DeviceKind: String, CaseIterable, Sendable, Codable {
+    /// `PCMDevice`: programming noise, drift, 1/f read noise.
+    case pcm
+    /// `IdealDevice`: no non-ideality.
+    case ideal
+}
+
+/// Everything that describes the analogue hardware a layer runs on: device, tile
+/// geometry, mapping, converters, noise and peripheral algorithms.
+///
+/// Built by `ExperimentKit` from the files in `Circuits/` and the experiment's
+/// overrides; `HardwareSpec.ideal` is the exact reference (equals a plain matrix product).
+public struct HardwareSpec: Sendable {
+    /// Device technology.
+    public var deviceKind: DeviceKind = .pcm
+    /// PCM parameters (used when `deviceKind == .pcm`; gMax and gMin are used by every kind).
+    public var pcm: PCMDevice = PCMDevice()
+    /// Tile rows: inputs, word lines driven by DACs (1…65536).
+    public var tileRows: Int = 512
+    /// Tile columns: outputs, bit lines read by ADCs (1…65536).
+    public var tileColumns: Int = 512
+    /// Mapping of weights to devices.
+    public var mapping: MappingScheme = .differentialPair
+    /// Scope of the weight-to-conductance scale s.
+    public var weightScaling: WeightScaling = .tile
+    /// Units in which output noise and ADC range are expressed.
+    public var outputUnits: OutputUnits = .normalized
+    /// Input converter.
+    public var dac: Quantizer = Quantizer.ideal
+    /// Output converter.
+    public var adc: Quantizer = Quantizer.ideal
+    /// σ of additive Gaussian noise at the ADC input, in output units (≥ 0).
+    public var outputNoise: Float = 0
+    /// Input scaling before the DAC.
+    public var inputScaling: InputScaling = .absMax
+    /// Bound management: on ADC saturation, halve the input and retry.
+    public var boundManagement: Bool = false
+    /// Largest total input reduction factor of bound management (≥ 1; 16 → at most 4 halvings).
+    public var boundManagementMaxFactor: Float = 16
+
+    public init() {}
+
+    /// Ideal hardware: ideal device, 0-bit converters, no noise. Its MVM equals W·x.
+    public static var ideal: HardwareSpec {
+        var h = HardwareSpec()
+        h.deviceKind = .ideal
+        return h
+    }
+
+    /// The device model selected by `deviceKind`.
+    public var device: any ConductanceDevice {
+        switch deviceKind {
+        case .pcm: return pcm
+        case .ideal: return IdealDevice(gMax: pcm.gMax, gMin: pcm.gMin)
+        }
+    }
+
+    /// Checks ranges that a config loader cannot see one key at a time.
+    /// - Throws: `CrossbarError` naming the parameter and allowed range.
+    public func validate() throws {
+        guard pcm.gMax > 0, pcm.gMax.isFinite else { throw CrossbarError("device.g_max = \(pcm.gMax) must be > 0 S") }
+        guard pcm.gMin >= 0, pcm.gMin < pcm.gMax else {
+            throw CrossbarError("device.g_min = \(pcm.gMin) must satisfy 0 ≤ g_min < g_max = \(pcm.gMax) S")
+        }
+        guard tileRows >= 1, tileColumns >= 1 else {
+            throw CrossbarError("tile rows × columns = \(tileRows) × \(tileColumns) must both be ≥ 1")
+        }
+        guard outputNoise >= 0, outputNoise.isFinite else {
+            throw CrossbarError("output_noise = \(outputNoise) must be a finite number ≥ 0")
+        }
+        guard boundManagementMaxFactor >= 1 else {
+            throw CrossbarError("bound_management.max_factor = \(boundManagementMaxFactor) must be ≥ 1")
+        }
+    }
+}

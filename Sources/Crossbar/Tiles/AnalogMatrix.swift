@@ -1,0 +1,233 @@
+import NumericKernels
+
+/// One tile's share of a layer: the block `W[columnRange, rowRange]` mapped onto a
+/// differential pair of devices per weight.
+public struct TileMapping: Sendable {
+    /// Layer inputs on this tile's rows (word lines).
+    public let rowRange: Range<Int>
+    /// Layer outputs on this tile's columns (bit lines).
+    public let columnRange: Range<Int>
+    /// Target conductances of the positive devices (S), `[columns × rows]` row-major.
+    public let targetPlus: [Float]
+    /// Target conductances of the negative devices (S), `[columns × rows]`.
+    public let targetMinus: [Float]
+    /// Per column: multiplies (G⁺ − G⁻) (S) into output units.
+    public let outputUnitFactor: [Float]
+    /// Per column: multiplies the digitised output (output units) into layer units.
+    public let digitalFactor: [Float]
+
+    public var rows: Int { rowRange.count }
+    public var columns: Int { columnRange.count }
+}
+
+/// A layer's weight matrix `[outputs × inputs]` split over a grid of tiles of
+/// `spec.tileRows × spec.tileColumns` (rows = inputs, columns = outputs), each mapped to
+/// conductance targets. Partial sums of tiles that share outputs are added digitally.
+///
+/// Three time scales: `program(seed:)` gives a `ProgrammedMatrix` (programming noise and
+/// drift exponents, drawn once); its `readout(tInference:)` gives the conductances drifted
+/// to a time with the read noise accumulated until then; that readout's `forward` runs
+/// MVMs (DAC, output noise, ADC fresh on every call).
+public struct AnalogMatrix: Sendable {
+    /// Number of outputs (rows of W).
+    public let outputs: Int
+    /// Number of inputs (columns of W).
+    public let inputs: Int
+    /// The hardware this matrix is mapped onto.
+    public let spec: HardwareSpec
+    /// The tiles, row-block-major: tile (i, j) covers inputs block i and outputs block j.
+    public let tiles: [TileMapping]
+
+    /// Maps `weights` `[outputs × inputs]` onto tiles.
+    /// - Throws: `CrossbarError` for invalid hardware or non-finite weights.
+    public init(weights: Matrix, spec: HardwareSpec) throws {
+        try spec.validate()
+        if let bad = weights.values.firstIndex(where: { !$0.isFinite }) {
+            throw CrossbarError(
+                "weight [\(bad / max(weights.columns, 1)), \(bad % max(weights.columns, 1))] is \(weights.values[bad]); weights must be finite")
+        }
+        self.outputs = weights.rows
+        self.inputs = weights.columns
+        self.spec = spec
+        let gMax = spec.pcm.gMax, gMin = spec.pcm.gMin
+        let span = gMax - gMin
+        let layerMax = weights.maxAbs
+        var tiles: [TileMapping] = []
+        for r0 in stride(from: 0, to: weights.columns, by: spec.tileRows) {
+            let rr = r0..<min(r0 + spec.tileRows, weights.columns)
+            for c0 in stride(from: 0, to: weights.rows, by: spec.tileColumns) {
+                let cr = c0..<min(c0 + spec.tileColumns, weights.rows)
+                let block = weights.block(rows: cr, columns: rr)  // [cols × rows]
+                var colMax = [Float](repeating: 0, count: cr.count)
+                switch spec.weightScaling {
+                case .layer:
+                    colMax = [Float](repeating: layerMax, count: cr.count)
+                case .tile:
+                    colMax = [Float](repeating: block.maxAbs, count: cr.count)
+                case .column:
+                    for j in 0..<cr.count {
+                        var m: Float = 0
+                        for i in 0..<rr.count { m = max(m, abs(block[j, i])) }
+                        colMax[j] = m
+                    }
+                }
+                colMax = colMax.map { $0 > 0 ? $0 : 1 }
+                var plus = [Float](repeating: gMin, count: block.values.count)
+                var minus = plus
+                var unit = [Float](repeating: 0, count: cr.count)
+                var digital = [Float](repeating: 0, count: cr.count)
+                for j in 0..<cr.count {
+                    let s = span / colMax[j]
+                    for i in 0..<rr.count {
+                        let w = block[j, i] * s
+                        plus[j * rr.count + i] = gMin + max(w, 0)
+                        minus[j * rr.count + i] = gMin + max(-w, 0)
+                    }
+                    switch spec.outputUnits {
+                    case .normalized:
+                        unit[j] = 1 / span
+                        digital[j] = colMax[j]
+                    case .weight:
+                        unit[j] = 1 / s
+                        digital[j] = 1
+                    }
+                }
+                tiles.append(
+                    TileMapping(
+                        rowRange: rr, columnRange: cr, targetPlus: plus, targetMinus: minus,
+                        outputUnitFactor: unit, digitalFactor: digital))
+            }
+        }
+        self.tiles = tiles
+    }
+
+    /// Programs every tile: draws programming noise and drift exponents.
+    ///
+    /// Tile k draws from the stream `Xoshiro256(seed: seed, stream: [1, k])`, so the result
+    /// depends only on `seed`; the readout-compensation reference is read at
+    /// `t_inference = 0` from stream `[2, k]`.
+    public func program(seed: UInt64) -> ProgrammedMatrix {
+        let device = spec.device
+        var programmed: [ProgrammedTile] = []
+        for (k, t) in tiles.enumerated() {
+            var rng = Xoshiro256(seed: seed, stream: [1, UInt64(k)])
+            let n = t.targetPlus.count
+            var gp = [Float](repeating: 0, count: n), gm = gp, np = gp, nm = gp
+            t.targetPlus.withUnsafeBufferPointer { tp in
+                gp.withUnsafeMutableBufferPointer { g in
+                    np.withUnsafeMutableBufferPointer { v in device.program(targets: tp, programmed: g, nu: v, rng: &rng) }
+                }
+            }
+            t.targetMinus.withUnsafeBufferPointer { tm in
+                gm.withUnsafeMutableBufferPointer { g in
+                    nm.withUnsafeMutableBufferPointer { v in device.program(targets: tm, programmed: g, nu: v, rng: &rng) }
+                }
+            }
+            var exact: Float = 0
+            for i in 0..<n { exact += abs(gp[i] - gm[i]) }
+            programmed.append(
+                ProgrammedTile(
+                    mapping: t, gPlus: gp, gMinus: gm, nuPlus: np, nuMinus: nm,
+                    exactReference: n > 0 ? exact / Float(n) : 0, readoutReference: 0))
+        }
+        var result = ProgrammedMatrix(source: self, tiles: programmed, seed: seed)
+        // Reference for readout compensation: one-hot read right after programming.
+        let initial = result.readout(tInference: 0, streamKey: .max, computeCompensation: false)
+        for k in result.tiles.indices {
+            var rng = Xoshiro256(seed: seed, stream: [2, UInt64(k)])
+            result.tiles[k].readoutReference = initial.calibrationRead(tile: k, rng: &rng)
+        }
+        return result
+    }
+}
+
+/// A tile's programmed state (drawn once per programming).
+public struct ProgrammedTile: Sendable {
+    public let mapping: TileMapping
+    /// Programmed conductances (S), `[columns × rows]`.
+    public let gPlus: [Float]
+    public let gMinus: [Float]
+    /// Per-device drift exponents ν.
+    public let nuPlus: [Float]
+    public let nuMinus: [Float]
+    /// mean|G⁺_P − G⁻_P| (S): the noise-free drift-compensation reference.
+    public let exactReference: Float
+    /// Mean |output| of the one-hot calibration read at t_inference = 0 (layer units).
+    public internal(set) var readoutReference: Float
+}
+
+/// A programmed layer: the state from which every evaluation time is derived.
+public struct ProgrammedMatrix: Sendable {
+    public let source: AnalogMatrix
+    public internal(set) var tiles: [ProgrammedTile]
+    /// The programming seed.
+    public let seed: UInt64
+
+    public var spec: HardwareSpec { source.spec }
+
+    /// The conductances `tInference` seconds after programming, with accumulated read noise
+    /// drawn from stream `[3, k, bits(tInference)]` of the programming seed, and the drift-
+    /// compensation factors of both methods.
+    /// - Parameter tInference: time since programming (s), ≥ 0.
+    public func readout(tInference: Double) -> AnalogReadout {
+        readout(tInference: tInference, streamKey: tInference.bitPattern, computeCompensation: true)
+    }
+
+    func readout(tInference: Double, streamKey: UInt64, computeCompensation: Bool) -> AnalogReadout {
+        let device = spec.device
+        var states: [TileReadState] = []
+        for (k, t) in tiles.enumerated() {
+            var rng = Xoshiro256(seed: seed, stream: [3, UInt64(k), streamKey])
+            let n = t.gPlus.count
+            var dp = [Float](repeating: 0, count: n), dm = dp
+            t.gPlus.withUnsafeBufferPointer { g in
+                t.nuPlus.withUnsafeBufferPointer { v in
+                    dp.withUnsafeMutableBufferPointer { device.drift(programmed: g, nu: v, tInference: tInference, drifted: $0) }
+                }
+            }
+            t.gMinus.withUnsafeBufferPointer { g in
+                t.nuMinus.withUnsafeBufferPointer { v in
+                    dm.withUnsafeMutableBufferPointer { device.drift(programmed: g, nu: v, tInference: tInference, drifted: $0) }
+                }
+            }
+            var exactNow: Float = 0
+            for i in 0..<n { exactNow += abs(dp[i] - dm[i]) }
+            exactNow = n > 0 ? exactNow / Float(n) : 0
+            t.mapping.targetPlus.withUnsafeBufferPointer { tp in
+                dp.withUnsafeMutableBufferPointer { device.read(targets: tp, conductances: $0, tInference: tInference, rng: &rng) }
+            }
+            t.mapping.targetMinus.withUnsafeBufferPointer { tm in
+                dm.withUnsafeMutableBufferPointer { device.read(targets: tm, conductances: $0, tInference: tInference, rng: &rng) }
+            }
+            let rows = t.mapping.rows
+            var m = [Float](repeating: 0, count: n)
+            for j in 0..<t.mapping.columns {
+                let u = t.mapping.outputUnitFactor[j]
+                for i in 0..<rows { m[j * rows + i] = (dp[j * rows + i] - dm[j * rows + i]) * u }
+            }
+            let exactAlpha: Float = (exactNow > 0 && t.exactReference > 0) ? t.exactReference / exactNow : 1
+            states.append(TileReadState(mapping: t.mapping, matrix: m, alphaExact: exactAlpha, alphaReadout: 1))
+        }
+        var readout = AnalogReadout(spec: spec, outputs: source.outputs, inputs: source.inputs, tiles: states, tInference: tInference)
+        if computeCompensation {
+            for k in readout.tiles.indices {
+                var rng = Xoshiro256(seed: seed, stream: [4, UInt64(k), streamKey])
+                let now = readout.calibrationRead(tile: k, rng: &rng)
+                let ref = tiles[k].readoutReference
+                readout.tiles[k].alphaReadout = (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
+            }
+        }
+        return readout
+    }
+}
+
+/// One tile's conductance state at an evaluation time.
+public struct TileReadState: Sendable {
+    public let mapping: TileMapping
+    /// (G⁺ − G⁻) in output units, `[columns × rows]`.
+    public let matrix: [Float]
+    /// Drift-compensation factor of the noise-free method.
+    public internal(set) var alphaExact: Float
+    /// Drift-compensation factor of the readout method.
+    public internal(set) var alphaReadout: Float
+}

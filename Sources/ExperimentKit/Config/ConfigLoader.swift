@@ -1,0 +1,211 @@
+import Crossbar
+import Foundation
+
+/// Reads config files, merges `include`d Circuits files and `--set` overrides, validates
+/// every key against a `Schema`, and answers typed values with documented defaults.
+public struct ResolvedTree: Sendable {
+    /// The merged tree (includes expanded, `include` lists kept for the record).
+    public let tree: ConfigNode
+    public let schema: Schema
+    /// The file the tree was read from.
+    public let file: String
+
+    /// The typed value of `key`: from the tree, else the schema default.
+    public func value(_ key: String) throws -> ConfigValue {
+        if let n = tree.value(at: key) { return try schema.value(key, n) }
+        guard let spec = schema.spec(key) else { preconditionFailure("undocumented key \(key)") }
+        let node = try ConfigNode.parse(yaml: "v: " + spec.defaultValue, file: "default").value(at: "v")!
+        return try Schema.parse(node, spec: spec)
+    }
+
+    public func isSet(_ key: String) -> Bool { tree.value(at: key) != nil }
+
+    public func int(_ k: String) throws -> Int {
+        if case .integer(let v) = try value(k) { return v }
+        preconditionFailure(k)
+    }
+    public func double(_ k: String) throws -> Double {
+        if case .number(let v) = try value(k) { return v }
+        preconditionFailure(k)
+    }
+    public func float(_ k: String) throws -> Float { Float(try double(k)) }
+    public func bool(_ k: String) throws -> Bool {
+        if case .boolean(let v) = try value(k) { return v }
+        preconditionFailure(k)
+    }
+    public func string(_ k: String) throws -> String {
+        if case .string(let v) = try value(k) { return v }
+        preconditionFailure(k)
+    }
+    public func doubles(_ k: String) throws -> [Double] {
+        if case .numbers(let v) = try value(k) { return v }
+        preconditionFailure(k)
+    }
+    public func floats(_ k: String) throws -> [Float] { try doubles(k).map(Float.init) }
+    public func ints(_ k: String) throws -> [Int] {
+        if case .integers(let v) = try value(k) { return v }
+        preconditionFailure(k)
+    }
+    public func strings(_ k: String) throws -> [String] {
+        if case .strings(let v) = try value(k) { return v }
+        preconditionFailure(k)
+    }
+}
+
+/// Locating and reading config files.
+public enum ConfigLoader {
+    /// Environment variable naming the Circuits folder.
+    public static let circuitsEnvironmentVariable = "AIMC_CIRCUITS_DIR"
+
+    /// The `Circuits/` folder: `$AIMC_CIRCUITS_DIR`, else the first `Circuits` folder found
+    /// walking up from `near`, else `./Circuits`.
+    public static func circuitsRoot(near: URL?) -> URL {
+        if let env = ProcessInfo.processInfo.environment[circuitsEnvironmentVariable], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        var dir = (near ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        for _ in 0..<12 {
+            let c = dir.appendingPathComponent("Circuits")
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: c.path, isDirectory: &isDir), isDir.boolValue { return c }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Circuits")
+    }
+
+    /// Reads and parses a YAML file.
+    /// - Throws: `ConfigError` naming the path when it is missing or not YAML.
+    public static func read(_ path: String) throws -> ConfigNode {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError("\(path): cannot read the config file (missing or not UTF-8)")
+        }
+        let node = try ConfigNode.parse(yaml: text, file: path)
+        guard case .mapping = node else { throw ConfigError("\(path): a config file must be a YAML mapping of keys") }
+        return node
+    }
+
+    /// Parses `key=value` overrides; the value is YAML (`[1, 2]` is a list).
+    /// - Throws: `ConfigError` for a malformed override.
+    public static func overrides(_ sets: [String]) throws -> [(key: String, value: ConfigNode)] {
+        try sets.map { s in
+            guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
+                throw ConfigError("--set \(s): expected key=value, e.g. --set hardware.adc.bits=8")
+            }
+            let key = String(s[..<eq]).trimmingCharacters(in: .whitespaces)
+            let raw = String(s[s.index(after: eq)...])
+            let origin = ConfigNode.Origin(file: "--set \(key)=\(raw)")
+            let parsed = try ConfigNode.parse(yaml: "v: " + raw, file: origin.file).value(at: "v") ?? .scalar("", origin)
+            return (key, retag(parsed, origin))
+        }
+    }
+
+    static func retag(_ n: ConfigNode, _ o: ConfigNode.Origin) -> ConfigNode {
+        switch n {
+        case .scalar(let s, _): return .scalar(s, o)
+        case .sequence(let items, _): return .sequence(items.map { retag($0, o) }, o)
+        case .mapping(let m, _): return .mapping(m.map { ($0.key, retag($0.value, o)) }, o)
+        }
+    }
+
+    /// Expands `include` lists of a hardware tree (relative keys), depth first: included
+    /// files are merged in order, then the tree's own keys on top.
+    /// - Throws: `ConfigError` for a missing file or an include cycle.
+    public static func expandIncludes(_ tree: ConfigNode, file: String, circuits: URL, seen: [String] = []) throws -> ConfigNode {
+        guard case .mapping = tree, let inc = tree.value(at: "include") else { return tree }
+        let names: [String]
+        switch inc {
+        case .scalar(let s, _): names = [s]
+        case .sequence(let items, _):
+            names = try items.map {
+                guard case .scalar(let s, _) = $0 else { throw ConfigError("\(inc.origin): include must list file paths") }
+                return s
+            }
+        default: throw ConfigError("\(inc.origin): include must list file paths")
+        }
+        var base = ConfigNode.mapping([], tree.origin)
+        let here = URL(fileURLWithPath: file).deletingLastPathComponent()
+        for name in names {
+            let candidates = name.hasPrefix("/")
+                ? [URL(fileURLWithPath: name)]
+                : [circuits.appendingPathComponent(name), here.appendingPathComponent(name)]
+            guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+                throw ConfigError("\(inc.origin): included file '\(name)' not found (looked in \(candidates.map(\.path).joined(separator: " and ")))")
+            }
+            let path = url.standardizedFileURL.path
+            if seen.contains(path) { throw ConfigError("\(inc.origin): include cycle through \(path)") }
+            let sub = try expandIncludes(read(path), file: path, circuits: circuits, seen: seen + [path])
+            var subNoInclude = sub
+            subNoInclude.remove(["include"])
+            base = base.merged(with: subNoInclude)
+        }
+        return base.merged(with: tree)
+    }
+}
+
+/// Builds a `HardwareSpec` from a resolved hardware tree.
+public enum HardwareBuilder {
+    /// Reads a hardware description file (as for `aimc mvm --config`), applies `--set`
+    /// overrides (hardware keys, relative) and builds the spec.
+    /// - Throws: `ConfigError` naming the file, key and allowed values.
+    public static func load(path: String, overrides: [String] = []) throws -> (spec: HardwareSpec, tree: ResolvedTree) {
+        var tree = try ConfigLoader.read(path)
+        for (k, v) in try ConfigLoader.overrides(overrides) {
+            tree.set(k.split(separator: ".").map(String.init), v)
+        }
+        let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: path).deletingLastPathComponent())
+        let merged = try ConfigLoader.expandIncludes(tree, file: path, circuits: circuits)
+        let schema = Schema(HardwareKeys.all)
+        try schema.validate(merged)
+        let resolved = ResolvedTree(tree: merged, schema: schema, file: path)
+        return (try build(resolved, prefix: ""), resolved)
+    }
+
+    /// The spec from keys under `prefix` (`""` or `"hardware."`).
+    public static func build(_ t: ResolvedTree, prefix p: String) throws -> HardwareSpec {
+        var h = HardwareSpec()
+        h.deviceKind = DeviceKind(rawValue: try t.string(p + "device.model"))!
+        var d = PCMDevice(gMax: try t.float(p + "device.g_max"), gMin: try t.float(p + "device.g_min"))
+        d.programmingNoiseCoefficients = try t.floats(p + "device.programming_noise.coefficients_uS")
+        d.programmingNoiseReferenceGMax = try t.float(p + "device.programming_noise.reference_g_max")
+        d.programmingNoiseScale = try t.float(p + "device.programming_noise.scale")
+        d.t0 = try t.double(p + "device.drift.t0")
+        d.driftMeanCoefficients = try t.floats(p + "device.drift.mean_coefficients")
+        d.driftMeanClip = try t.floats(p + "device.drift.mean_clip")
+        d.driftStdCoefficients = try t.floats(p + "device.drift.std_coefficients")
+        d.driftStdClip = try t.floats(p + "device.drift.std_clip")
+        d.driftScale = try t.float(p + "device.drift.scale")
+        d.tRead = try t.double(p + "device.read_noise.t_read")
+        d.readNoiseQ = try t.float(p + "device.read_noise.q")
+        d.readNoiseExponent = try t.float(p + "device.read_noise.exponent")
+        d.readNoiseQMax = try t.float(p + "device.read_noise.q_max")
+        d.readNoiseScale = try t.float(p + "device.read_noise.scale")
+        h.pcm = d
+        h.tileRows = try t.int(p + "tile.rows")
+        h.tileColumns = try t.int(p + "tile.columns")
+        h.mapping = MappingScheme(rawValue: try t.string(p + "mapping.scheme"))!
+        h.weightScaling = WeightScaling(rawValue: try t.string(p + "mapping.weight_scaling"))!
+        h.outputUnits = OutputUnits(rawValue: try t.string(p + "mapping.output_units"))!
+        do {
+            h.dac = try Quantizer(bits: try t.int(p + "dac.bits"), range: try t.float(p + "dac.range"), signed: try t.bool(p + "dac.signed"))
+        } catch let e as CrossbarError {
+            throw ConfigError("\(t.file): \(p)dac: \(e.message)")
+        }
+        do {
+            h.adc = try Quantizer(bits: try t.int(p + "adc.bits"), range: try t.float(p + "adc.range"), signed: try t.bool(p + "adc.signed"))
+        } catch let e as CrossbarError {
+            throw ConfigError("\(t.file): \(p)adc: \(e.message)")
+        }
+        h.outputNoise = try t.float(p + "output_noise")
+        h.inputScaling = InputScaling(rawValue: try t.string(p + "input_scaling"))!
+        h.boundManagement = try t.bool(p + "bound_management.enabled")
+        h.boundManagementMaxFactor = try t.float(p + "bound_management.max_factor")
+        do {
+            try h.validate()
+        } catch let e as CrossbarError {
+            throw ConfigError("\(t.file): \(p)\(e.message)")
+        }
+        return h
+    }
+}

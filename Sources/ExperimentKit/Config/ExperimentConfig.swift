@@ -1,0 +1,109 @@
+import Crossbar
+import Foundation
+import Networks
+
+/// A fully resolved experiment: every key of `ExperimentKeys.all` with its value.
+public struct ExperimentConfig: Sendable {
+    /// The experiment file.
+    public let file: String
+    /// The merged, validated tree (what `resolved.yaml` records).
+    public let resolved: ResolvedTree
+    public let name: String
+    public let seed: UInt64
+    public let outputDirectory: String
+    /// The dataset folder after `dataset.path` → `$AIMC_FASHION_MNIST_DIR` → default.
+    public let datasetDirectory: String
+    public let trainLimit: Int
+    public let testLimit: Int
+    public let layerSizes: [Int]
+    /// User-supplied weights, or nil to train (with caching).
+    public let weightsFile: String?
+    public let training: TrainingSettings
+    public let hardware: HardwareSpec
+    /// Evaluation times after programming (s).
+    public let tInference: [Double]
+    public let repeats: Int
+    public let evaluationBatchSize: Int
+    public let compensation: [DriftCompensation]
+    /// Worker threads, ≥ 1.
+    public let threads: Int
+
+    /// Folder of this experiment's results: `output_dir/<experiment>`.
+    public var resultsDirectory: URL {
+        URL(fileURLWithPath: outputDirectory).appendingPathComponent(name)
+    }
+
+    /// Loads `path`, applies `--set` overrides (full dotted keys), expands hardware
+    /// includes and validates everything.
+    /// - Throws: `ConfigError` naming the file, key, value and allowed values.
+    public static func load(path: String, overrides: [String] = []) throws -> ExperimentConfig {
+        var tree = try ConfigLoader.read(path)
+        for (k, v) in try ConfigLoader.overrides(overrides) {
+            tree.set(k.split(separator: ".").map(String.init), v)
+        }
+        let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: path).deletingLastPathComponent())
+        if let hw = tree.value(at: "hardware") {
+            let expanded = try ConfigLoader.expandIncludes(hw, file: path, circuits: circuits)
+            tree.set(["hardware"], expanded)
+        }
+        let schema = Schema(ExperimentKeys.all)
+        try schema.validate(tree)
+        let t = ResolvedTree(tree: tree, schema: schema, file: path)
+        return try ExperimentConfig(file: path, resolved: t)
+    }
+
+    init(file: String, resolved t: ResolvedTree) throws {
+        self.file = file
+        self.resolved = t
+        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let name = t.isSet("experiment") ? try t.string("experiment") : stem
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), name != ".", name != ".." else {
+            throw ConfigError("\(file): experiment = '\(name)' is not allowed: use letters, digits, '-', '_' and '.'")
+        }
+        self.name = name
+        seed = UInt64(try t.int("seed"))
+        outputDirectory = try t.string("output_dir")
+        let configured = try t.string("dataset.path")
+        datasetDirectory = FashionMNIST.resolveDirectory(configured: configured.isEmpty ? nil : configured)
+        trainLimit = try t.int("dataset.train_limit")
+        testLimit = try t.int("dataset.test_limit")
+        layerSizes = try t.ints("network.layers")
+        guard layerSizes.first == 784, layerSizes.last == 10 else {
+            throw ConfigError("\(file): network.layers = \(layerSizes) must start with 784 (28 × 28 pixels) and end with 10 (classes) for fashion-mnist")
+        }
+        let w = try t.string("network.weights")
+        weightsFile = w.isEmpty ? nil : w
+        var tr = TrainingSettings()
+        tr.optimizer = Optimizer(rawValue: try t.string("training.optimizer"))!
+        tr.epochs = try t.int("training.epochs")
+        tr.batchSize = try t.int("training.batch_size")
+        tr.learningRate = try t.float("training.learning_rate")
+        tr.momentum = try t.float("training.momentum")
+        tr.weightDecay = try t.float("training.weight_decay")
+        tr.seed = seed
+        training = tr
+        hardware = try HardwareBuilder.build(t, prefix: "hardware.")
+        tInference = try t.doubles("evaluation.t_inference")
+        repeats = try t.int("evaluation.repeats")
+        evaluationBatchSize = try t.int("evaluation.batch_size")
+        compensation = try t.strings("evaluation.compensation").map { DriftCompensation(rawValue: $0)! }
+        let th = try t.int("evaluation.threads")
+        threads = th == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : th
+    }
+
+    /// The resolved config as YAML: every documented key with its effective value.
+    public func resolvedYAML() throws -> String {
+        var full = ConfigNode.mapping([], ConfigNode.Origin(file: "resolved"))
+        for spec in resolved.schema.keys where spec.key != "hardware.include" {
+            if let n = resolved.tree.value(at: spec.key) {
+                full.set(spec.key.split(separator: ".").map(String.init), n)
+            } else if spec.key == "experiment" {
+                full.set(["experiment"], .scalar(name, ConfigNode.Origin(file: "resolved")))
+            } else if let n = try? ConfigNode.parse(yaml: "v: " + spec.defaultValue, file: "default").value(at: "v") {
+                full.set(spec.key.split(separator: ".").map(String.init), n)
+            }
+        }
+        return "# Resolved from \(file): every key with its effective value\n"
+            + "# (hardware includes expanded; dataset folder used: \(datasetDirectory)).\n" + full.yaml()
+    }
+}

@@ -1,0 +1,251 @@
+import Crossbar
+import Dispatch
+import Foundation
+import Networks
+import NumericKernels
+
+/// Runs an experiment end to end: data, weights (load, cached or trained), digital
+/// baseline, analogue evaluation over repeats × evaluation times × compensation methods,
+/// and results written atomically to `output_dir/<experiment>/`.
+///
+/// Every stochastic draw comes from streams of the master seed: repeat r programs with
+/// `mix(seed, [r])`, batch c at time t draws output noise from stream `[5, bits(t), c]` of
+/// that seed. Repeats run on `threads` workers with BLAS on one thread, so results are
+/// bit-identical for any thread count.
+public final class ExperimentRunner {
+    public let config: ExperimentConfig
+    /// Receives progress lines (the CLI prints them to stderr).
+    public var log: (String) -> Void
+
+    public init(config: ExperimentConfig, log: @escaping (String) -> Void = { _ in }) {
+        self.config = config
+        self.log = log
+    }
+
+    /// Seed of repeat `r`.
+    public static func repeatSeed(_ seed: UInt64, _ r: Int) -> UInt64 { Xoshiro256.mix(seed, [0x5245_5045, UInt64(r)]) }
+
+    /// Runs and writes `analog.csv`, `summary.json` and `resolved.yaml`.
+    /// - Throws: `ConfigError`, `NetworksError` (data, weights) or `CrossbarError`.
+    public func run(write: Bool = true) throws -> RunSummary {
+        var timing: [String: Double] = [:]
+        var clock = Date()
+        func lap(_ name: String) {
+            timing[name] = Date().timeIntervalSince(clock)
+            clock = Date()
+        }
+        log("dataset: \(config.datasetDirectory)")
+        let test = try FashionMNIST.load(split: .test, directory: config.datasetDirectory, limit: config.testLimit)
+        lap("load_data")
+        let (model, weights) = try obtainModel()
+        lap("weights")
+        let digitalAcc = Self.digitalAccuracy(model, test)
+        log(String(format: "digital accuracy (FP32): %.2f %% on %d test images", digitalAcc * 100, test.count))
+        lap("digital")
+
+        let evaluation = try evaluateAnalog(model, test)
+        lap("analog")
+
+        var points: [RunSummary.AnalogPoint] = []
+        for (ti, t) in config.tInference.enumerated() {
+            for (ci, c) in config.compensation.enumerated() {
+                let accs = evaluation.accuracy.map { $0[ti][ci] }
+                let s = Summary(accs)
+                points.append(.init(
+                    tInference: t, compensation: c.rawValue, accuracyMean: s.mean, accuracyStd: s.std,
+                    accuracyCi95: s.ci95, repeats: s.count, accuracies: accs))
+            }
+        }
+        let net = try AnalogNetwork(model: model, spec: config.hardware)
+        let layers = evaluation.stats.enumerated().map { i, st in
+            RunSummary.Layer(
+                index: i, inputs: model.layers[i].inputs, outputs: model.layers[i].outputs, tiles: net.layers[i].tiles.count,
+                dacClippedFraction: st.dacClippedFraction, adcClippedFraction: st.adcClippedFraction,
+                adcZeroedFraction: st.adcZeroedFraction, boundManagementRetries: st.boundManagementRetries)
+        }
+        let h = config.hardware
+        let summary = RunSummary(
+            experiment: config.name, configFile: config.file, seed: config.seed,
+            repeatSeeds: (0..<config.repeats).map { Self.repeatSeed(config.seed, $0) },
+            digital: .init(accuracy: digitalAcc, testImages: test.count), analog: points, layers: layers,
+            hardware: .init(
+                device: h.deviceKind.rawValue, gMax: Double(h.pcm.gMax), tileRows: h.tileRows, tileColumns: h.tileColumns,
+                dacBits: h.dac.bits, adcBits: h.adc.bits, adcRange: Double(h.adc.range), outputNoise: Double(h.outputNoise),
+                outputUnits: h.outputUnits.rawValue),
+            weights: weights, timingSeconds: timing)
+        if write { try writeResults(summary, evaluation) }
+        return summary
+    }
+
+    // MARK: Weights
+
+    func obtainModel() throws -> (MLP, RunSummary.Weights) {
+        if let file = config.weightsFile {
+            let model = try MLP.load(npz: URL(fileURLWithPath: file))
+            guard model.sizes == config.layerSizes else {
+                throw ConfigError("\(config.file): network.weights = \(file) has layer widths \(model.sizes) but network.layers = \(config.layerSizes)")
+            }
+            log("weights: loaded \(file)")
+            return (model, .init(file: file, origin: "loaded"))
+        }
+        let dir = config.resultsDirectory
+        let npz = dir.appendingPathComponent("weights.npz")
+        let meta = dir.appendingPathComponent("weights.json")
+        let fingerprint = try trainingFingerprint()
+        if let existing = FileManager.default.contents(atPath: meta.path), existing == fingerprint,
+            FileManager.default.fileExists(atPath: npz.path),
+            let model = try? MLP.load(npz: npz), model.sizes == config.layerSizes
+        {
+            log("weights: reusing \(npz.path) (trained with the same config)")
+            return (model, .init(file: npz.path, origin: "cached"))
+        }
+        log("training: \(config.layerSizes.map(String.init).joined(separator: "-")) MLP, \(config.training.optimizer.rawValue), \(config.training.epochs) epochs on \(config.trainLimit) images")
+        let train = try FashionMNIST.load(split: .train, directory: config.datasetDirectory, limit: config.trainLimit)
+        var model = MLP(sizes: config.layerSizes, seed: config.seed)
+        BLAS.setThreads(1)
+        let start = Date()
+        Trainer(settings: config.training).train(&model, images: train.images, labels: train.labels) { epoch, loss in
+            self.log(String(format: "  epoch %d/%d  loss %.4f  (%.1f s)", epoch, self.config.training.epochs, loss, Date().timeIntervalSince(start)))
+        }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try model.save(npz: npz)
+        try AtomicFile.write(fingerprint, to: meta)
+        log("weights: saved \(npz.path)")
+        return (model, .init(file: npz.path, origin: "trained"))
+    }
+
+    /// What the cached weights depend on, as canonical JSON.
+    func trainingFingerprint() throws -> Data {
+        struct F: Codable {
+            var dataset: String
+            var trainLimit: Int
+            var layers: [Int]
+            var training: TrainingSettings
+            var format: Int
+        }
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return try e.encode(F(dataset: "fashion-mnist", trainLimit: config.trainLimit, layers: config.layerSizes, training: config.training, format: 1))
+    }
+
+    /// FP32 accuracy of `model` on `data`.
+    public static func digitalAccuracy(_ model: MLP, _ data: LabeledImages, batch: Int = 1000) -> Double {
+        var predictions: [Int] = []
+        for s in stride(from: 0, to: data.count, by: batch) {
+            predictions += argmaxRows(model.forward(data.images.rows(s..<min(s + batch, data.count))))
+        }
+        return accuracy(predictions, data.labels)
+    }
+
+    // MARK: Analogue evaluation
+
+    struct Evaluation {
+        /// [repeat][time][compensation]
+        var accuracy: [[[Double]]]
+        /// Per layer, summed over repeats, times and the first compensation method.
+        var stats: [ConversionStats]
+    }
+
+    func evaluateAnalog(_ model: MLP, _ test: LabeledImages) throws -> Evaluation {
+        let net = try AnalogNetwork(model: model, spec: config.hardware)
+        let batches: [(Matrix, ArraySlice<Int>)] = stride(from: 0, to: test.count, by: config.evaluationBatchSize).map {
+            let r = $0..<min($0 + config.evaluationBatchSize, test.count)
+            return (test.images.rows(r), test.labels[r])
+        }
+        let repeats = config.repeats
+        let times = config.tInference
+        let comps = config.compensation
+        let seed = config.seed
+        log("analog: \(repeats) repeats × \(times.count) times × \(comps.count) compensation methods on \(test.count) images, \(config.threads) threads")
+        BLAS.setThreads(1)
+        var results = [[[Double]]?](repeating: nil, count: repeats)
+        var stats = [[ConversionStats]](repeating: [], count: repeats)
+        var failure: Error?
+        let lock = NSLock()
+        var next = 0
+        var done = 0
+        let start = Date()
+        let workers = min(config.threads, repeats)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                lock.lock()
+                let r = next
+                next += 1
+                let stop = failure != nil
+                lock.unlock()
+                if r >= repeats || stop { return }
+                do {
+                    let (acc, st) = try Self.evaluateRepeat(net, batches: batches, times: times, comps: comps, seed: Self.repeatSeed(seed, r))
+                    lock.lock()
+                    results[r] = acc
+                    stats[r] = st
+                    done += 1
+                    let d = done
+                    lock.unlock()
+                    let el = Date().timeIntervalSince(start)
+                    log(String(format: "  repeat %d/%d done  (%.1f s elapsed, ~%.0f s left)", d, repeats, el, el / Double(d) * Double(repeats - d)))
+                } catch {
+                    lock.lock()
+                    failure = error
+                    lock.unlock()
+                }
+            }
+        }
+        if let failure { throw failure }
+        var total = [ConversionStats](repeating: ConversionStats(), count: model.layers.count)
+        for st in stats { for (i, s) in st.enumerated() { total[i].add(s) } }
+        return Evaluation(accuracy: results.map { $0! }, stats: total)
+    }
+
+    /// Accuracy of one programming at every time and compensation: `[time][compensation]`,
+    /// with converter statistics of the first compensation method.
+    public static func evaluateRepeat(
+        _ net: AnalogNetwork, batches: [(Matrix, ArraySlice<Int>)], times: [Double], comps: [DriftCompensation], seed: UInt64
+    ) throws -> ([[Double]], [ConversionStats]) {
+        let programmed = net.program(seed: seed)
+        var acc: [[Double]] = []
+        var stats: [ConversionStats] = []
+        for t in times {
+            let readout = programmed.readout(tInference: t)
+            var row: [Double] = []
+            for (ci, c) in comps.enumerated() {
+                var hits = 0, total = 0
+                var st: [ConversionStats] = []
+                for (bi, (x, labels)) in batches.enumerated() {
+                    var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, UInt64(bi)])
+                    let logits = try readout.forward(x, compensation: c, rng: &rng, stats: &st)
+                    let pred = argmaxRows(logits)
+                    for (p, l) in zip(pred, labels) where p == l { hits += 1 }
+                    total += labels.count
+                }
+                row.append(Double(hits) / Double(max(total, 1)))
+                if ci == 0 {
+                    if stats.isEmpty { stats = st } else { for i in st.indices { stats[i].add(st[i]) } }
+                }
+            }
+            acc.append(row)
+        }
+        return (acc, stats)
+    }
+
+    // MARK: Results
+
+    func writeResults(_ s: RunSummary, _ e: Evaluation) throws {
+        let dir = config.resultsDirectory
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var csv = "t_inference_s,repeat,seed," + config.compensation.map { "accuracy_\($0.rawValue)" }.joined(separator: ",") + "\n"
+        for (ti, t) in config.tInference.enumerated() {
+            for r in 0..<config.repeats {
+                csv += "\(fmtNumber(t)),\(r),\(s.repeatSeeds[r])," + e.accuracy[r][ti].map { String(format: "%.4f", $0) }.joined(separator: ",") + "\n"
+            }
+        }
+        try AtomicFile.write(Data(csv.utf8), to: dir.appendingPathComponent("analog.csv"))
+        try AtomicFile.write(try s.json(), to: dir.appendingPathComponent("summary.json"))
+        try AtomicFile.write(Data(try config.resolvedYAML().utf8), to: dir.appendingPathComponent("resolved.yaml"))
+        log("results: \(dir.path)/{analog.csv, summary.json, resolved.yaml}")
+    }
+}
+
+func fmtNumber(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+}

@@ -1,0 +1,116 @@
+import Foundation
+import ZIPFoundation
+
+/// Reads and writes NumPy `.npz` archives, the format of `numpy.savez` and
+/// `numpy.savez_compressed`: a zip file whose entries are `.npy` files named
+/// `<array name>.npy` (NEP 1 and the `numpy.lib.format` documentation).
+///
+/// The zip container is handled by ZIPFoundation, which reads both stored
+/// (`savez`) and deflated (`savez_compressed`) entries and the ZIP64 extra fields
+/// NumPy always writes.
+public enum NPZ {
+    /// Reads every array of a `.npz` archive.
+    ///
+    /// - Parameter url: the archive.
+    /// - Returns: arrays keyed by entry name without the `.npy` suffix
+    ///   (`"W0.npy"` → `"W0"`), as `numpy.load(url)[name]` would give them.
+    /// - Throws: `NetworksError(.io)` when the file cannot be read;
+    ///   `NetworksError(.fileFormat)` naming the archive (and the entry, where one is
+    ///   at fault) when it is not a zip file, an entry cannot be extracted (bad CRC,
+    ///   corrupt deflate stream, unsupported compression), two entries share a name,
+    ///   or an entry is not a valid `.npy` file.
+    public static func read(_ url: URL) throws -> [String: NumpyArray] {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw NetworksError(.io, "cannot read \(path): no such file")
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw NetworksError(.fileFormat, "\(path): not a valid .npz (zip) archive: \(error)")
+        }
+        var arrays: [String: NumpyArray] = [:]
+        for entry in archive where entry.type == .file {
+            let entryName = entry.path
+            let name = entryName.hasSuffix(".npy") ? String(entryName.dropLast(4)) : entryName
+            var contents = Data()
+            let checksum: CRC32
+            do {
+                checksum = try archive.extract(entry, skipCRC32: false) { chunk in contents.append(chunk) }
+            } catch {
+                throw NetworksError(
+                    .fileFormat, "\(path): entry '\(entryName)' cannot be extracted: \(error)")
+            }
+            // `Archive.extract(_:consumer:)` returns the CRC-32 it computed but leaves
+            // comparing it with the recorded one to the caller.
+            guard checksum == entry.checksum else {
+                throw NetworksError(
+                    .fileFormat,
+                    "\(path): entry '\(entryName)' is corrupt: CRC-32 of the extracted data is "
+                        + "\(hex(checksum)), the archive records \(hex(entry.checksum))")
+            }
+            guard UInt64(contents.count) == entry.uncompressedSize else {
+                throw NetworksError(
+                    .fileFormat,
+                    "\(path): entry '\(entryName)' is truncated: expected \(entry.uncompressedSize) bytes, "
+                        + "found \(contents.count)")
+            }
+            guard arrays[name] == nil else {
+                throw NetworksError(.fileFormat, "\(path): two entries hold the array '\(name)'")
+            }
+            arrays[name] = try NPY.decode(contents, name: "\(path) entry '\(entryName)'")
+        }
+        return arrays
+    }
+
+    /// Writes arrays to a `.npz` archive that `numpy.load` reads, atomically.
+    ///
+    /// Entries are stored uncompressed, in the given order, as `<name>.npy`, each
+    /// encoded by `NPY.encode`, with a fixed timestamp (2000-01-01) so equal arrays
+    /// give byte-identical archives.
+    ///
+    /// - Parameters:
+    ///   - arrays: `(name, array)` pairs; names are unique and carry no `.npy` suffix.
+    ///   - url: the archive to create or replace; its directory must exist.
+    /// - Throws: `NetworksError(.fileFormat)` naming the archive for an empty or
+    ///   duplicate name; `NetworksError(.io)` when the file cannot be written.
+    public static func write(_ arrays: [(String, NumpyArray)], to url: URL) throws {
+        let path = url.path
+        var seen = Set<String>()
+        for (name, _) in arrays {
+            guard !name.isEmpty else { throw NetworksError(.fileFormat, "\(path): an array name is empty") }
+            guard seen.insert(name).inserted else {
+                throw NetworksError(.fileFormat, "\(path): the array name '\(name)' is used twice")
+            }
+        }
+        let data: Data
+        do {
+            let archive = try Archive(data: Data(), accessMode: .create)
+            for (name, array) in arrays {
+                let entry = NPY.encode(array)
+                try archive.addEntry(
+                    with: name + ".npy", type: .file, uncompressedSize: Int64(entry.count),
+                    modificationDate: fixedTimestamp, compressionMethod: .none
+                ) { position, size in
+                    entry.subdata(in: Int(position)..<(Int(position) + size))
+                }
+            }
+            guard let bytes = archive.data else {
+                throw NetworksError(.io, "cannot write \(path): the in-memory zip archive is missing")
+            }
+            data = bytes
+        } catch let error as NetworksError {
+            throw error
+        } catch {
+            throw NetworksError(.io, "cannot write \(path): building the zip archive failed: \(error)")
+        }
+        try AtomicFile.write(data, to: url)
+    }
+
+    private static func hex(_ value: CRC32) -> String { "0x" + String(value, radix: 16, uppercase: false) }
+
+    /// 2000-01-01 12:00 UTC: a date that is valid in the DOS format in every time zone.
+    private static let fixedTimestamp = Date(timeIntervalSince1970: 946_728_000)
+}

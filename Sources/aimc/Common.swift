@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+
+/// Options shared by commands that read a config.
+struct OverrideOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key (repeatable), e.g. --set hardware.adc.bits=8.", valueName: "key=value"))
+    var sets: [String] = []
+}
+
+/// Prints to standard error.
+func eprint(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Runs `body`, turning library errors into a clean message and exit code 1.
+func userErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as CleanExit {
+        throw e
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        eprint("error: \(error)")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Crossbar
+import ExperimentKit
+import Foundation
+import Networks
+import NumericKernels
+
+struct MVM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mvm",
+        abstract: "Run one analogue matrix-vector multiply on simulated tiles: Y = analog(W) · X.",
+        discussion: """
+            W is [outputs × inputs], X is [batch × inputs] (or a single vector [inputs]); Y is written \
+            [batch × outputs] in X's dtype (float32 or float64 .npy). The weights are programmed once with \
+            --seed, drifted to --t-inference and read with the hardware of --config.
+            """)
+
+    @Option(help: "Hardware description (YAML; the keys of `aimc keys --hardware`), e.g. Circuits/presets/pcm-default.yaml.")
+    var config: String
+
+    @Option(help: "Weights W, .npy [outputs × inputs].")
+    var weights: String
+
+    @Option(help: "Inputs X, .npy [batch × inputs] or [inputs].")
+    var inputs: String
+
+    @Option(help: "Where to write Y, .npy [batch × outputs].")
+    var output: String
+
+    @Option(help: "Seed of programming, read and output noise.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("t-inference"), help: "Time since programming, seconds (≥ 0).")
+    var tInference: Double = 0
+
+    @Option(help: "Drift compensation: none, global or global_exact.")
+    var compensation: String = "none"
+
+    @OptionGroup var overrides: OverrideOptions
+
+    func validate() throws {
+        guard tInference >= 0, tInference.isFinite else { throw ValidationError("--t-inference must be a finite number ≥ 0 seconds (got \(tInference))") }
+        guard DriftCompensation(rawValue: compensation) != nil else {
+            throw ValidationError("--compensation must be one of none, global, global_exact (got \(compensation))")
+        }
+    }
+
+    func run() throws {
+        try userErrors {
+            let (spec, _) = try HardwareBuilder.load(path: config, overrides: overrides.sets)
+            let w = try NPY.read(URL(fileURLWithPath: weights))
+            guard w.shape.count == 2 else {
+                throw NetworksError(.shape, "\(weights): W has shape \(w.shape); expected 2-D [outputs × inputs]")
+            }
+            let x = try NPY.read(URL(fileURLWithPath: inputs))
+            guard x.shape.count == 1 || x.shape.count == 2 else {
+                throw NetworksError(.shape, "\(inputs): X has shape \(x.shape); expected [batch × inputs] or [inputs]")
+            }
+            let batch = x.shape.count == 2 ? x.shape[0] : 1
+            let width = x.shape.last!
+            guard width == w.shape[1] else {
+                throw NetworksError(.shape, "X has shape \(x.shape) but W has shape \(w.shape): X's last axis must equal W's inputs (\(w.shape[1]))")
+            }
+            let wm = Matrix(rows: w.shape[0], columns: w.shape[1], values: w.floats())
+            let xm = Matrix(rows: batch, columns: width, values: x.floats())
+            let matrix = try AnalogMatrix(weights: wm, spec: spec)
+            let readout = matrix.program(seed: seed).readout(tInference: tInference)
+            var rng = Xoshiro256(seed: seed, stream: [6])
+            var stats = ConversionStats()
+            let y = try readout.forward(xm, compensation: DriftCompensation(rawValue: compensation)!, rng: &rng, stats: &stats)
+            let shape = x.shape.count == 2 ? [batch, w.shape[0]] : [w.shape[0]]
+            let out = x.dtype == .float64
+                ? NumpyArray(doubles: y.values.map(Double.init), shape: shape)
+                : NumpyArray(floats: y.values, shape: shape)
+            try NPY.write(out, to: URL(fileURLWithPath: output))
+            eprint(String(format: "aimc mvm: Y %@ written to %@ (ADC clipped %.3f %%, zeroed %.3f %%)",
+                          "\(shape)", output, stats.adcClippedFraction * 100, stats.adcZeroedFraction * 100))
+        }
+    }
+}
