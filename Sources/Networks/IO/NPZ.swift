@@ -69,7 +69,7 @@ public enum NPZ {
     ///
     /// Entries are stored uncompressed, in the given order, as `<name>.npy`, each
     /// encoded by `NPY.encode`, with a fixed timestamp (2000-01-01) so equal arrays
-    /// give byte-identical archives.
+    /// give byte-identical archives (zip stores local time, so within one time zone).
     ///
     /// - Parameters:
     ///   - arrays: `(name, array)` pairs; names are unique and carry no `.npy` suffix.

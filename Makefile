@@ -1,0 +1,40 @@
+# aimc — analogue in-memory-compute simulator.
+#   make run    set up, build and run the main job (Experiments/fashion-mlp-pcm.yaml)
+#   make test   set up, build and run the test suite
+# Set-up installs the missing Debian packages (with sudo when not root).
+
+SWIFT        ?= swift
+CONFIG       ?= Experiments/fashion-mlp-pcm.yaml
+APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashion-mnist python3 python3-numpy
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+AIMC         := .build/release/aimc
+
+.PHONY: all setup build run test keys clean
+
+all: build
+
+setup:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make setup: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "make setup: '$(SWIFT)' not found; install a Swift 6 toolchain (swift.org) and put it on PATH"; exit 1; }
+
+build: setup
+	$(SWIFT) build -c release --product aimc
+
+run: build
+	$(AIMC) run $(CONFIG)
+
+test: setup
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+
+keys: build
+	$(AIMC) keys --markdown
+
+clean:
+	rm -rf .build
