@@ -2,7 +2,7 @@ import Foundation
 import NumericKernels
 import Testing
 
-@testable import Networks
+import Networks
 
 /// Tests of `IDX` and `FashionMNIST`: exact bytes and labels, every rejection path.
 @Suite("IDX files and Fashion-MNIST")

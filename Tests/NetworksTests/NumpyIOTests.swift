@@ -2,7 +2,7 @@ import Foundation
 import NumericKernels
 import Testing
 
-@testable import Networks
+import Networks
 
 /// Tests of `NumpyArray`, `NPY`, `NPZ` and `AtomicFile`.
 ///

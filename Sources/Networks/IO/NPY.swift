@@ -180,7 +180,7 @@ public enum NPY {
     ///
     /// The C-order element `(i0, …, ik)` is read from Fortran offset
     /// `i0 + s0·(i1 + s1·(i2 + …))`.
-    static func fortranToC(_ bytes: [UInt8], shape: [Int], itemSize: Int) -> [UInt8] {
+    package static func fortranToC(_ bytes: [UInt8], shape: [Int], itemSize: Int) -> [UInt8] {
         let count = shape.reduce(1, *)
         guard count > 1 else { return bytes }
         // Fortran strides in elements: s_F[0] = 1, s_F[d] = s_F[d-1]·shape[d-1].

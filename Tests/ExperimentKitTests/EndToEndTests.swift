@@ -1,0 +1,189 @@
+import Crossbar
+import ExperimentKit
+import Foundation
+import Networks
+import NumericKernels
+import Testing
+
+/// A small experiment (2 000 training images, 1 epoch, 500 test images) in a temp folder.
+func smallExperiment(_ dir: URL, extra: String = "") throws -> String {
+    try writeFile(dir, "small.yaml", """
+        version: 1
+        experiment: small
+        seed: 3
+        output_dir: \(dir.appendingPathComponent("results").path)
+        dataset: {train_limit: 2000, test_limit: 500}
+        network: {layers: [784, 32, 10]}
+        training: {epochs: 1, batch_size: 64}
+        hardware:
+          include: [\(repositoryRoot.appendingPathComponent("Circuits/presets/pcm-default.yaml").path)]
+          tile: {rows: 300, columns: 20}
+        evaluation:
+          t_inference: [0, 86400]
+          repeats: 3
+          batch_size: 128
+        \(extra)
+        """)
+}
+
+@Suite(.serialized, .enabled(if: fashionMNISTAvailable, "needs the Debian package dataset-fashion-mnist (make test installs it)"))
+struct EndToEndTests {
+    /// Ideal hardware (ideal devices, 0-bit converters, no noise) predicts exactly what the
+    /// digital network predicts, on every one of the 10 000 test images.
+    @Test func idealHardwarePredictsLikeTheDigitalNetworkOnEveryTestImage() throws {
+        let train = try FashionMNIST.load(split: .train, directory: FashionMNIST.defaultDirectory, limit: 10000)
+        let test = try FashionMNIST.load(split: .test, directory: FashionMNIST.defaultDirectory)
+        var model = MLP(sizes: [784, 256, 128, 10], seed: 11)
+        var s = TrainingSettings()
+        s.epochs = 1
+        s.seed = 11
+        BLAS.setThreads(1)
+        Trainer(settings: s).train(&model, images: train.images, labels: train.labels)
+        var spec = HardwareSpec.ideal
+        spec.tileRows = 300  // 784 inputs over 3 row blocks, 256 outputs over 2 column blocks
+        spec.tileColumns = 200
+        let net = try AnalogNetwork(model: model, spec: spec)
+        let readout = net.program(seed: 1).readout(tInference: 0)
+        var rng = Xoshiro256(seed: 0)
+        var stats: [ConversionStats] = []
+        var mismatches = 0
+        for start in stride(from: 0, to: test.count, by: 1000) {
+            let x = test.images.rows(start..<min(start + 1000, test.count))
+            let digital = argmaxRows(model.forward(x))
+            let analog = argmaxRows(try readout.forward(x, compensation: .none, rng: &rng, stats: &stats))
+            mismatches += zip(digital, analog).filter { $0 != $1 }.count
+        }
+        #expect(mismatches == 0)
+        #expect(test.count == 10000)
+    }
+
+    @Test func runWritesResultsAndIsReproducibleAcrossThreadCounts() throws {
+        let dir = try temporaryDirectory()
+        let file = try smallExperiment(dir)
+        let one = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["evaluation.threads=1"])).run()
+        let two = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["evaluation.threads=2"])).run()
+        #expect(one.weights.origin == "trained")
+        #expect(two.weights.origin == "cached")
+        #expect(one.digital.accuracy == two.digital.accuracy)
+        #expect(one.analog.map(\.accuracies) == two.analog.map(\.accuracies))
+        #expect(one.repeatSeeds == two.repeatSeeds && Set(one.repeatSeeds).count == 3)
+        #expect(one.analog.count == 2 * 3)
+        #expect(one.layers.map(\.tiles) == [3 * 2, 1])
+
+        let res = dir.appendingPathComponent("results/small")
+        let csv = try String(contentsOf: res.appendingPathComponent("analog.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        #expect(lines.first == "t_inference_s,repeat,seed,accuracy_none,accuracy_global,accuracy_global_exact")
+        #expect(lines.count == 1 + 2 * 3)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: res.appendingPathComponent("summary.json"))) as! [String: Any]
+        let digital = json["digital"] as! [String: Any]
+        #expect((digital["accuracy"] as! Double) == one.digital.accuracy)
+        let analog = json["analog"] as! [[String: Any]]
+        for key in ["t_inference", "compensation", "accuracy_mean", "accuracy_std", "accuracy_ci95", "repeats"] {
+            #expect(analog.allSatisfy { $0[key] != nil }, "summary.json analog entries lack \(key)")
+        }
+        #expect(FileManager.default.fileExists(atPath: res.appendingPathComponent("resolved.yaml").path))
+        // No temporary files left behind by the atomic writes.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: res.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        // Summary statistics are those of the per-repeat accuracies.
+        for p in one.analog {
+            let s = Summary(p.accuracies)
+            #expect(p.accuracyMean == s.mean && p.accuracyStd == s.std && p.accuracyCi95 == s.ci95)
+        }
+    }
+
+    @Test func seedChangesTheAnalogResultButNotTheTrainedNetwork() throws {
+        let dir = try temporaryDirectory()
+        let file = try smallExperiment(dir)
+        let a = try ExperimentRunner(config: ExperimentConfig.load(path: file)).run(write: false)
+        let b = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["evaluation.repeats=4"])).run(write: false)
+        // The first three repeats of a 4-repeat run are the 3-repeat run.
+        for (p, q) in zip(a.analog, b.analog) { #expect(Array(q.accuracies.prefix(3)) == p.accuracies) }
+    }
+
+    @Test func missingDatasetNamesThePackage() throws {
+        let dir = try temporaryDirectory()
+        let file = try smallExperiment(dir, extra: "")
+        do {
+            _ = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["dataset.path=\(dir.path)/nowhere"])).run(write: false)
+            Issue.record("a missing dataset must be an error")
+        } catch let e as NetworksError {
+            #expect(e.message.contains("dataset-fashion-mnist"))
+            #expect(e.message.contains("\(dir.path)/nowhere"))
+        }
+    }
+
+    @Test func userWeightsOfTheWrongShapeAreRejected() throws {
+        let dir = try temporaryDirectory()
+        let w = dir.appendingPathComponent("w.npz")
+        try MLP(sizes: [784, 16, 10], seed: 1).save(npz: w)
+        let file = try smallExperiment(dir)
+        do {
+            _ = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["network.weights=\(w.path)"])).run(write: false)
+            Issue.record("mismatched weights must be rejected")
+        } catch let e as ConfigError {
+            #expect(e.message.contains("[784, 16, 10]") && e.message.contains("[784, 32, 10]"))
+        }
+    }
+}
+
+@Suite struct CLITests {
+    @Test func mvmOnIdealHardwareEqualsTheMatrixProduct() throws {
+        let exe = try #require(aimcExecutable(), "aimc is built by `make test`")
+        let dir = try temporaryDirectory()
+        var rng = Xoshiro256(seed: 5)
+        let w = Matrix(rows: 7, columns: 11, values: rng.gaussians(77))
+        let x = rng.gaussians(3 * 11).map(Double.init)
+        try NPY.write(NumpyArray(floats: w.values, shape: [7, 11]), to: dir.appendingPathComponent("W.npy"))
+        try NPY.write(NumpyArray(doubles: x, shape: [3, 11]), to: dir.appendingPathComponent("X.npy"))
+        let (status, _, err) = try runProcess(exe, [
+            "mvm", "--config", repositoryRoot.appendingPathComponent("Circuits/presets/ideal.yaml").path,
+            "--weights", dir.appendingPathComponent("W.npy").path, "--inputs", dir.appendingPathComponent("X.npy").path,
+            "--output", dir.appendingPathComponent("Y.npy").path, "--set", "tile.rows=4", "--set", "tile.columns=3",
+        ])
+        #expect(status == 0, "\(err)")
+        let y = try NPY.read(dir.appendingPathComponent("Y.npy"))
+        #expect(y.shape == [3, 7])
+        #expect(y.dtype == .float64)
+        let yv = y.doubles()
+        for b in 0..<3 {
+            for o in 0..<7 {
+                var ref = 0.0
+                for i in 0..<11 { ref += Double(w[o, i]) * Double(Float(x[b * 11 + i])) }
+                #expect(abs(yv[b * 7 + o] - ref) <= 1e-5 * max(1, abs(ref)))
+            }
+        }
+    }
+
+    @Test func mvmIsReproducibleAndSeeded() throws {
+        let exe = try #require(aimcExecutable())
+        let dir = try temporaryDirectory()
+        var rng = Xoshiro256(seed: 9)
+        try NPY.write(NumpyArray(floats: rng.gaussians(64 * 32), shape: [64, 32]), to: dir.appendingPathComponent("W.npy"))
+        try NPY.write(NumpyArray(floats: rng.gaussians(5 * 32), shape: [5, 32]), to: dir.appendingPathComponent("X.npy"))
+        func run(_ seed: Int, _ out: String) throws -> [Float] {
+            let (status, _, err) = try runProcess(exe, [
+                "mvm", "--config", repositoryRoot.appendingPathComponent("Circuits/presets/pcm-default.yaml").path,
+                "--weights", dir.appendingPathComponent("W.npy").path, "--inputs", dir.appendingPathComponent("X.npy").path,
+                "--output", dir.appendingPathComponent(out).path, "--seed", "\(seed)", "--t-inference", "86400",
+            ])
+            #expect(status == 0, "\(err)")
+            return try NPY.read(dir.appendingPathComponent(out)).floats()
+        }
+        let a = try run(1, "a.npy"), b = try run(1, "b.npy"), c = try run(2, "c.npy")
+        #expect(a == b)
+        #expect(a != c)
+        #expect(a.count == 5 * 64)
+    }
+
+    @Test func badConfigKeyIsAUserErrorNotACrash() throws {
+        let exe = try #require(aimcExecutable())
+        let (status, out, err) = try runProcess(exe, [
+            "run", repositoryRoot.appendingPathComponent("Experiments/fashion-mlp-pcm.yaml").path, "--set", "hardware.adc.bits=99",
+        ])
+        #expect(status == 1)
+        #expect(out.isEmpty)
+        #expect(err.contains("hardware.adc.bits") && err.contains("0…24"))
+    }
+}
