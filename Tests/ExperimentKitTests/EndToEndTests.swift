@@ -187,3 +187,21 @@ struct EndToEndTests {
         #expect(err.contains("hardware.adc.bits") && err.contains("0…24"))
     }
 }
+
+@Suite(.enabled(if: fashionMNISTAvailable, "needs the Debian package dataset-fashion-mnist (make test installs it)"))
+struct MainJobTests {
+    /// The acceptance figures of the main job: the FP32 MLP reaches ≥ 88 % on the test set,
+    /// and on the default PCM hardware 1 s after programming the analogue accuracy (mean of
+    /// 2 programmings) is within 1.5 points of it.
+    @Test func mainJobReachesItsAccuracyTargets() throws {
+        let dir = try temporaryDirectory()
+        let cfg = try ExperimentConfig.load(
+            path: repositoryRoot.appendingPathComponent("Experiments/fashion-mlp-pcm.yaml").path,
+            overrides: ["output_dir=\(dir.path)", "evaluation.repeats=2", "evaluation.t_inference=[1]", "evaluation.compensation=[none]"])
+        let s = try ExperimentRunner(config: cfg).run()
+        #expect(s.digital.accuracy >= 0.88)
+        let oneSecond = try #require(s.analog.first)
+        #expect(oneSecond.tInference == 1)
+        #expect(oneSecond.accuracyMean >= s.digital.accuracy - 0.015)
+    }
+}

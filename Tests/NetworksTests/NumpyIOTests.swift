@@ -444,3 +444,26 @@ enum PythonNumPy {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+@Suite struct MLPWeightsTests {
+    /// An archive written by NumPy's `np.savez` (W0 float32 [4 × 3], b0 [4]) loads as a
+    /// one-layer network with exactly those values.
+    @Test(arguments: ["layer_savez", "layer_savez_compressed"])
+    func numpyWrittenArchiveLoadsAsANetwork(kind: String) throws {
+        let url = try #require(Bundle.module.url(forResource: kind, withExtension: "npz", subdirectory: "Fixtures"))
+        let arrays = try NPZ.read(url)
+        let model = try MLP.load(npz: url)
+        #expect(model.sizes == [3, 4])
+        #expect(model.layers[0].weight.values == arrays["W0"]!.floats())
+        #expect(model.layers[0].bias == arrays["b0"]!.floats())
+    }
+
+    @Test func saveThenLoadIsExact() throws {
+        let model = MLP(sizes: [784, 20, 10], seed: 3)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-\(UUID().uuidString).npz")
+        try model.save(npz: url)
+        #expect(try MLP.load(npz: url) == model)
+        let names = try NPZ.read(url).keys.sorted()
+        #expect(names == ["W0", "W1", "b0", "b1"])
+    }
+}
