@@ -38,6 +38,8 @@ public struct ExperimentConfig: Sendable {
     /// - Throws: `ConfigError` naming the file, key, value and allowed values.
     public static func load(path: String, overrides: [String] = []) throws -> ExperimentConfig {
         var tree = try ConfigLoader.read(path)
+        // The sweep section describes many runs; `SweepSpec` reads it.
+        tree.remove(["sweep"])
         for (k, v) in try ConfigLoader.overrides(overrides) {
             tree.set(k.split(separator: ".").map(String.init), v)
         }

@@ -1,0 +1,201 @@
+import Foundation
+import Networks
+
+/// One point of a sweep: the assignments it makes and its fully resolved config.
+public struct SweepPoint: Sendable {
+    /// Position in the expansion order.
+    public let index: Int
+    /// Axis key → value (YAML text), in axis order.
+    public let assignments: [(key: String, value: String)]
+    public let config: ExperimentConfig
+    /// FNV-1a 64 hash of the point's resolved config (hex): the key under which its result
+    /// is stored and found again when a sweep is resumed.
+    public let hash: String
+}
+
+/// One finished point as stored, one JSON object per line, in `points*.jsonl`.
+public struct PointRecord: Codable, Sendable {
+    public var hash: String
+    public var index: Int
+    public var axes: [String: String]
+    public var summary: RunSummary
+}
+
+/// Runs sweeps: expands and validates every point before any work starts, runs the points
+/// of a shard that are not finished yet (appending each result atomically), and
+/// combines the records of all shards into the sweep's outputs.
+///
+/// Layout of `<output_dir>/<experiment>/sweep/`: `points.jsonl` (or
+/// `points-<i>-of-<N>.jsonl` per shard), and after `finalize`: `sweep.csv` (tidy: one row
+/// per point × repeat × evaluation time × compensation), `summary.json`, `table.txt` and
+/// plots `accuracy_vs_time.svg`, `accuracy_vs_<axis>.svg`.
+public final class SweepRunner {
+    public let configPath: String
+    public let spec: SweepSpec
+    public let points: [SweepPoint]
+    public let directory: URL
+    public var log: (String) -> Void
+
+    /// - Throws: `ConfigError` for any invalid axis key or value (naming the point and
+    ///   allowed values) before anything runs.
+    public init(configPath: String, overrides: [String], spec: SweepSpec, log: @escaping (String) -> Void = { _ in }) throws {
+        self.configPath = configPath
+        self.spec = spec
+        self.log = log
+        let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: configPath).deletingLastPathComponent())
+        let base = try ExperimentConfig.load(path: configPath, overrides: overrides)
+        directory = base.resultsDirectory.appendingPathComponent("sweep")
+        let assignmentsList = spec.isEmpty ? [[]] : spec.points()
+        var pts: [SweepPoint] = []
+        for (i, assignments) in assignmentsList.enumerated() {
+            var sets = overrides
+            for (k, v) in assignments { sets += try SweepRunner.expandAlias(key: k, value: v, circuits: circuits) }
+            let cfg: ExperimentConfig
+            do {
+                cfg = try ExperimentConfig.load(path: configPath, overrides: sets)
+            } catch let e as ConfigError {
+                throw ConfigError("sweep point \(i) (\(assignments.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))): \(e.message)")
+            }
+            pts.append(SweepPoint(index: i, assignments: assignments, config: cfg, hash: try SweepRunner.hash(cfg)))
+        }
+        points = pts
+    }
+
+    /// `device=NAME` loads `Circuits/devices/NAME.yaml` into `hardware.device`; any other key
+    /// is a plain override.
+    static func expandAlias(key: String, value: String, circuits: URL) throws -> [String] {
+        guard key == "device" else { return ["\(key)=\(value)"] }
+        let file = circuits.appendingPathComponent("devices/\(value).yaml")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: circuits.appendingPathComponent("devices").path)) ?? [])
+                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+            throw ConfigError("sweep axis device = \(value): no file \(file.path); allowed: \(names.joined(separator: ", "))")
+        }
+        let tree = try ConfigLoader.expandIncludes(ConfigLoader.read(file.path), file: file.path, circuits: circuits)
+        return tree.leaves().filter { $0.path.hasPrefix("device.") }.map { "hardware.\($0.path)=\($0.node.yaml())" }
+    }
+
+    static func hash(_ c: ExperimentConfig) throws -> String {
+        let text = try c.resolvedYAML().split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return String(format: "%016llx", h)
+    }
+
+    /// The records already stored in `directory` (every `points*.jsonl`), by hash.
+    /// Lines that do not parse (a write cut short by a kill) are ignored.
+    public func finishedRecords() -> [String: PointRecord] {
+        var out: [String: PointRecord] = [:]
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasPrefix("points") && $0.hasSuffix(".jsonl") }.sorted()
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        for f in files {
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(f).path) else { continue }
+            for line in data.split(separator: UInt8(ascii: "\n")) {
+                if let r = try? d.decode(PointRecord.self, from: Data(line)), out[r.hash] == nil { out[r.hash] = r }
+            }
+        }
+        return out
+    }
+
+    /// Indices of the points of shard `i` of `n` (every n-th point from i).
+    public func shardIndices(_ shard: (index: Int, count: Int)?) -> [Int] {
+        guard let s = shard else { return Array(points.indices) }
+        return points.indices.filter { $0 % s.count == s.index }
+    }
+
+    /// Runs every point of the shard that has no stored record; returns how many ran.
+    /// - Throws: whatever a point's run throws; finished points stay stored.
+    @discardableResult
+    public func run(shard: (index: Int, count: Int)? = nil, progress: ProgressReporter? = nil) throws -> Int {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent(shard.map { "points-\($0.index)-of-\($0.count).jsonl" } ?? "points.jsonl")
+        let done = finishedRecords()
+        let mine = shardIndices(shard)
+        let todo = mine.filter { done[points[$0].hash] == nil }
+        let skipped = mine.count - todo.count
+        if skipped > 0 { log("sweep: \(skipped) of \(mine.count) points already finished, skipping them") }
+        progress?.update(done: skipped, skipped: skipped)
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.sortedKeys]
+        var ran = 0
+        for i in todo {
+            let p = points[i]
+            let s = try ExperimentRunner(config: p.config, log: { _ in }).run(write: false)
+            var axes: [String: String] = [:]
+            for (k, v) in p.assignments { axes[k] = v }
+            var line = try e.encode(PointRecord(hash: p.hash, index: p.index, axes: axes, summary: s))
+            line.append(UInt8(ascii: "\n"))
+            try SweepRunner.append(line, to: file)
+            ran += 1
+            progress?.update(done: skipped + ran, skipped: skipped, note: p.assignments.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+        return ran
+    }
+
+    /// Appends one record with a single `write(2)` and `fsync`; a torn line left by an
+    /// earlier kill is first closed with a newline so that it cannot swallow this one.
+    static func append(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { throw ConfigError("\(url.path): cannot open for appending (errno \(errno))") }
+        defer { close(fd) }
+        var payload = data
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0 {
+            let rfd = open(url.path, O_RDONLY)
+            if rfd >= 0 {
+                var last: UInt8 = 0
+                if pread(rfd, &last, 1, size - 1) == 1, last != UInt8(ascii: "\n") { payload.insert(UInt8(ascii: "\n"), at: 0) }
+                close(rfd)
+            }
+        }
+        let n = payload.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard n == payload.count else { throw ConfigError("\(url.path): short write (\(n) of \(payload.count) bytes)") }
+        fsync(fd)
+    }
+
+    /// Writes the sweep's outputs from the stored records of every point.
+    /// - Throws: `ConfigError` listing missing points when some have not run yet.
+    @discardableResult
+    public func finalize() throws -> SweepResults {
+        let records = finishedRecords()
+        let missing = points.filter { records[$0.hash] == nil }
+        if !missing.isEmpty {
+            throw ConfigError("sweep not complete: \(missing.count) of \(points.count) points have no result yet (first: point \(missing[0].index)); run the remaining shards, or `aimc sweep` without --shard")
+        }
+        let results = SweepResults(spec: spec, points: points, records: points.map { records[$0.hash]! }, experiment: points.first?.config.name ?? "sweep")
+        try results.write(to: directory)
+        return results
+    }
+
+    /// Writes an sbatch job-array script that runs `count` shards of this sweep, each as
+    /// `aimc sweep … --shard $SLURM_ARRAY_TASK_ID/count`. Merge afterwards with `aimc merge`.
+    public func emitSlurm(shards count: Int, executable: String, arguments: [String], cpusPerTask: Int = 2) throws -> URL {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let cwd = FileManager.default.currentDirectoryPath
+        let script = """
+            #!/bin/bash
+            # Slurm job array for the aimc sweep of \(configPath): \(points.count) points in \(count) shards.
+            # Submit: sbatch \(directory.appendingPathComponent("sweep.sbatch").path)
+            # Then:   aimc merge \(arguments.map(q).joined(separator: " "))
+            #SBATCH --job-name=aimc-\(points.first?.config.name ?? "sweep")
+            #SBATCH --array=0-\(count - 1)
+            #SBATCH --cpus-per-task=\(cpusPerTask)
+            #SBATCH --output=\(directory.path)/slurm-%A_%a.out
+            set -euo pipefail
+            cd \(q(cwd))
+            exec \(q(executable)) sweep \(arguments.map(q).joined(separator: " ")) --shard "${SLURM_ARRAY_TASK_ID}/\(count)" --no-progress
+
+            """
+        let url = directory.appendingPathComponent("sweep.sbatch")
+        try AtomicFile.write(Data(script.utf8), to: url)
+        chmod(url.path, 0o755)
+        return url
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import ExperimentKit
+import Foundation
+
+/// Options that define a sweep; shared by `sweep` and `merge`.
+struct SweepOptions: ParsableArguments {
+    @Argument(help: "Experiment config (YAML); its optional `sweep:` section defines axes.")
+    var config: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "A grid axis key=v1,v2,… or start:stop:step (repeatable); a single value is a plain override. `device=NAME` loads Circuits/devices/NAME.yaml.",
+        valueName: "key=values"))
+    var sets: [String] = []
+
+    @Option(name: .customLong("link"), help: ArgumentHelp("Linked axis key=v1,v2,… (repeatable): all --link axes vary together.", valueName: "key=values"))
+    var links: [String] = []
+
+    @Option(help: "Repeats per point; overrides evaluation.repeats.")
+    var repeats: Int?
+
+    @Option(help: "Master seed; overrides seed.")
+    var seed: UInt64?
+
+    func makeRunner(log: @escaping (String) -> Void) throws -> SweepRunner {
+        let (cli, plain) = try SweepSpec.fromCommandLine(sets: sets, links: links)
+        let fileSpec = try SweepSpec.load(path: config) ?? SweepSpec()
+        var overrides = plain
+        if let r = repeats { overrides.append("evaluation.repeats=\(r)") }
+        if let s = seed { overrides.append("seed=\(s)") }
+        return try SweepRunner(configPath: config, overrides: overrides, spec: fileSpec.merged(with: cli), log: log)
+    }
+
+    /// The arguments that re-create this sweep (for Slurm scripts).
+    var reproducingArguments: [String] {
+        var args: [String] = [URL(fileURLWithPath: config).standardizedFileURL.path]
+        for s in sets { args += ["--set", s] }
+        for l in links { args += ["--link", l] }
+        if let r = repeats { args += ["--repeats", String(r)] }
+        if let s = seed { args += ["--seed", String(s)] }
+        return args
+    }
+}
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a parameter sweep: a grid (and linked axes) over any config keys, each point over repeats.",
+        discussion: """
+            Results go to <output_dir>/<experiment>/sweep/: points*.jsonl (one line per finished point, appended \
+            atomically), then sweep.csv, summary.json, table.txt and SVG plots. Re-running the same sweep skips \
+            finished points. --shard i/N runs a disjoint slice; `aimc merge` combines the slices.
+            Example: aimc sweep Experiments/fashion-mlp-pcm.yaml --set hardware.adc.bits=4,6,8,10 --set device=pcm-joshi2020,ideal
+            """)
+
+    @OptionGroup var sweep: SweepOptions
+
+    @Option(help: "Run only shard i of N (0-based), e.g. --shard 2/8.")
+    var shard: String?
+
+    @Option(name: .customLong("emit-slurm"), help: "Write an sbatch job-array script with this many shards instead of running.")
+    var emitSlurm: Int?
+
+    @Flag(help: "No progress bar or lines.")
+    var noProgress = false
+
+    @Flag(help: "Print the JSON summary to stdout instead of the table.")
+    var json = false
+
+    func parsedShard() throws -> (index: Int, count: Int)? {
+        guard let s = shard else { return nil }
+        let parts = s.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
+            throw ValidationError("--shard must be i/N with 0 ≤ i < N (got \(s))")
+        }
+        return (i, n)
+    }
+
+    func validate() throws {
+        _ = try parsedShard()
+        if let n = emitSlurm, n < 1 { throw ValidationError("--emit-slurm needs a shard count ≥ 1 (got \(n))") }
+    }
+
+    func run() throws {
+        let quiet = noProgress
+        let runner = try userErrors { try sweep.makeRunner(log: { if !quiet { eprint($0) } }) }
+        if let n = emitSlurm {
+            let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+            let url = try userErrors {
+                try runner.emitSlurm(shards: n, executable: ProcessInfo.processInfo.environment["AIMC_EXECUTABLE"] ?? exe, arguments: sweep.reproducingArguments)
+            }
+            print(url.path)
+            return
+        }
+        let sh = try parsedShard()
+        eprint("sweep: \(runner.points.count) points × \(runner.points.first?.config.repeats ?? 0) repeats\(sh.map { ", shard \($0.index)/\($0.count): \(runner.shardIndices($0).count) points" } ?? ""); results in \(runner.directory.path)")
+        let progress = quiet ? nil : ProgressReporter(total: runner.shardIndices(sh).count, label: "sweep")
+        try userErrors { try runner.run(shard: sh, progress: progress) }
+        if sh != nil {
+            eprint("sweep: shard done; combine all shards with `aimc merge` (same arguments, without --shard)")
+            return
+        }
+        let results = try userErrors { try runner.finalize() }
+        if json {
+            FileHandle.standardOutput.write(try results.json())
+            print("")
+        } else {
+            print(results.table(), terminator: "")
+            print("results: \(runner.directory.path)/{sweep.csv, summary.json, table.txt, *.svg}")
+        }
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Combine the shard results of a sweep into the outputs of one run (same arguments as `aimc sweep`, without --shard).")
+
+    @OptionGroup var sweep: SweepOptions
+
+    func run() throws {
+        let runner = try userErrors { try sweep.makeRunner(log: { eprint($0) }) }
+        let results = try userErrors { try runner.finalize() }
+        print(results.table(), terminator: "")
+        print("results: \(runner.directory.path)/{sweep.csv, summary.json, table.txt, *.svg}")
+    }
+}
