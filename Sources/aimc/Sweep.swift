@@ -81,7 +81,7 @@ struct Sweep: ParsableCommand {
 
     func run() throws {
         let quiet = noProgress
-        let runner = try userErrors { try sweep.makeRunner(log: { if !quiet { eprint($0) } }) }
+        let runner = try userErrors { try sweep.makeRunner(log: { eprint($0) }) }
         if let n = emitSlurm {
             let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
             let url = try userErrors {
