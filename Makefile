@@ -1,6 +1,6 @@
 # aimc — analogue in-memory-compute simulator.
 #   make run    set up, build and run the main job (Experiments/fashion-mlp-pcm.yaml)
-#   make test   set up, build and run the test suite
+#   make test   set up, build and run the test suite (with the Slurm test, make test-slurm)
 # Set-up installs the missing Debian packages (with sudo when not root).
 
 SWIFT        ?= swift
@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashi
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 AIMC         := .build/release/aimc
 
-.PHONY: all setup build run test keys clean
+.PHONY: all setup build run test test-slurm keys clean
 
 all: build
 
@@ -29,9 +29,14 @@ build: setup
 run: build
 	$(AIMC) run $(CONFIG)
 
-test: setup
+# The Slurm test (a sweep as a job array on a one-node cluster started here, ~15 s) runs
+# first, so that the swift test summary closes the output.
+test: setup test-slurm
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+
+test-slurm: build
+	$(SUDO) env PATH="$$PATH" bash Tests/slurm/sweep-on-slurm.sh
 
 keys: build
 	$(AIMC) keys --markdown
