@@ -231,10 +231,10 @@ struct PCMDeviceTests {
         #expect(got > 0)
     }
 
-    @Test("read noise is non-zero at t_inference = 0 (r = 0.5: σ_read ≈ 0.0577)")
+    @Test("read noise is non-zero at t_inference = 0 (r = 0.5: σ_read = 0.057773)")
     func readSigmaAtZero() {
         // Q_s = 0.0088/0.5^0.65 = 0.013808; √ln(20 s/500 ns) = √17.504 = 4.1838.
-        #expect(abs(PCMDevice().readSigma(r: 0.5, tInference: 0) - 0.057771) <= 1e-5)
+        #expect(abs(PCMDevice().readSigma(r: 0.5, tInference: 0) - 0.057773) <= 1e-5)
     }
 
     @Test("sampled relative read noise at fixed g matches readSigma (N = 200 000, k = 5)", arguments: [0.0, 86_400.0])

@@ -85,14 +85,6 @@ struct RandomTests {
         #expect(abs(variance - 1 / 12.0) <= Self.k * (1 / 180.0).squareRoot() / Double(n).squareRoot())
     }
 
-    @Test("the largest possible uniform is 1 − 2⁻²⁴ < 1")
-    func uniformUpperEnd() {
-        // nextUniform keeps the top 24 bits: the all-ones draw maps to (2²⁴ − 1)/2²⁴.
-        let largest = Float((UInt64.max >> 40)) * (1.0 / 16_777_216.0)
-        #expect(largest < 1)
-        #expect(largest == 1 - 1.0 / 16_777_216.0)
-    }
-
     // MARK: - Gaussian
 
     @Test("fillGaussian has mean 0 and variance 1 (N = 10⁶, k = 5)")
