@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "NumericKernels", targets: ["NumericKernels"]),
         .library(name: "Crossbar", targets: ["Crossbar"]),
         .library(name: "Networks", targets: ["Networks"]),
+        .library(name: "Energy", targets: ["Energy"]),
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
     ],
     dependencies: [
@@ -32,9 +33,10 @@ let package = Package(
         .target(
             name: "Networks",
             dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"]),
+        .target(name: "Energy", dependencies: ["NumericKernels", "Crossbar", "Networks"]),
         .target(
             name: "ExperimentKit",
-            dependencies: ["NumericKernels", "Crossbar", "Networks", "Yams"]),
+            dependencies: ["NumericKernels", "Crossbar", "Networks", "Energy", "Yams"]),
         .executableTarget(
             name: "aimc",
             dependencies: [
@@ -46,9 +48,10 @@ let package = Package(
         .testTarget(
             name: "NetworksTests", dependencies: ["Networks", "Crossbar", "NumericKernels"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "EnergyTests", dependencies: ["Energy", "Networks", "Crossbar", "NumericKernels"]),
         .testTarget(
             name: "ExperimentKitTests",
-            dependencies: ["ExperimentKit", "Networks", "Crossbar", "NumericKernels"]),
+            dependencies: ["ExperimentKit", "Energy", "Networks", "Crossbar", "NumericKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

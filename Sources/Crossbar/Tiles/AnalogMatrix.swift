@@ -79,9 +79,11 @@ public struct AnalogMatrix: Sendable {
                 for j in 0..<cr.count {
                     let s = span / colMax[j]
                     for i in 0..<rr.count {
+                        // max|w|·(span/max|w|) can round one ulp above span: clamp so
+                        // that no target exceeds gMax.
                         let w = block[j, i] * s
-                        plus[j * rr.count + i] = gMin + max(w, 0)
-                        minus[j * rr.count + i] = gMin + max(-w, 0)
+                        plus[j * rr.count + i] = min(gMin + max(w, 0), gMax)
+                        minus[j * rr.count + i] = min(gMin + max(-w, 0), gMax)
                     }
                     switch spec.outputUnits {
                     case .normalized:
@@ -206,7 +208,14 @@ public struct ProgrammedMatrix: Sendable {
                 for i in 0..<rows { m[j * rows + i] = (dp[j * rows + i] - dm[j * rows + i]) * u }
             }
             let exactAlpha: Float = (exactNow > 0 && t.exactReference > 0) ? t.exactReference / exactNow : 1
-            states.append(TileReadState(mapping: t.mapping, matrix: m, alphaExact: exactAlpha, alphaReadout: 1))
+            // Σ_j (G⁺_ij + G⁻_ij) per row, for the cell read energy (no random draws).
+            var rowG = [Float](repeating: 0, count: rows)
+            for i in 0..<rows {
+                var g: Double = 0
+                for j in 0..<t.mapping.columns { g += Double(dp[j * rows + i]) + Double(dm[j * rows + i]) }
+                rowG[i] = Float(g)
+            }
+            states.append(TileReadState(mapping: t.mapping, matrix: m, alphaExact: exactAlpha, alphaReadout: 1, rowConductance: rowG))
         }
         var readout = AnalogReadout(spec: spec, outputs: source.outputs, inputs: source.inputs, tiles: states, tInference: tInference)
         if computeCompensation {
@@ -230,4 +239,7 @@ public struct TileReadState: Sendable {
     public internal(set) var alphaExact: Float
     /// Drift-compensation factor of the readout method.
     public internal(set) var alphaReadout: Float
+    /// Per row i: Σ_j (G⁺_ij + G⁻_ij) (S) of the read conductances, `[rows]`; the energy
+    /// counts of `ConversionStats` weight each driven input by it (empty: not counted).
+    public internal(set) var rowConductance: [Float] = []
 }

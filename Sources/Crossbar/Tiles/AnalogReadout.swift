@@ -47,6 +47,7 @@ public struct AnalogReadout: Sendable {
         if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
             throw CrossbarError("MVM input [\(bad / max(inputs, 1)), \(bad % max(inputs, 1))] is \(x.values[bad]); inputs must be finite")
         }
+        stats.inputVectors += x.rows
         var out = Matrix(rows: x.rows, columns: outputs)
         if x.rows == 0 || outputs == 0 { return out }
         x.values.withUnsafeBufferPointer { xp in
@@ -119,6 +120,9 @@ public struct AnalogReadout: Sendable {
         var clipCount = [Int](repeating: 0, count: batch)
         var zeroCount = [Int](repeating: 0, count: batch)
         var local = ConversionStats()
+        let rowG = state.rowConductance
+        let countConductance = rowG.count == rows
+        let inverseStep: Float = dac.isIdeal ? 0 : 1 / dac.step
 
         // Input scaling (abs-max per vector over this tile's inputs).
         for b in 0..<batch {
@@ -156,8 +160,29 @@ public struct AnalogReadout: Sendable {
                             dst[i] = dac.quantize(v)
                         }
                     }
+                    // Energy counts of this read: driven rows and Σ x_q^p · ΣG (no random
+                    // draws; the outputs do not depend on them).
+                    var active = 0
+                    var squared: Double = 0, absolute: Double = 0, bitwise: Double = 0
+                    for i in 0..<rows where dst[i] != 0 {
+                        active += 1
+                        if countConductance {
+                            let v = Double(abs(dst[i])), g = Double(rowG[i])
+                            squared += v * v * g
+                            absolute += v * g
+                            if inverseStep > 0 { bitwise += Double(Int((abs(dst[i]) * inverseStep).rounded()).nonzeroBitCount) * g }
+                        }
+                    }
+                    local.activeInputs += active
+                    local.activeCells += active * cols * 2
+                    local.squaredInputConductance += squared
+                    local.absInputConductance += absolute
+                    local.bitInputConductance += bitwise
                 }
             }
+            local.tileReads += n
+            local.dacConversionsAll += n * rows
+            local.adcConversionsAll += n * cols
             // Analogue MVM: y[0..<n] = xq[0..<n] · Mᵀ.
             var yc = [Float](repeating: 0, count: n * cols)
             xq.withUnsafeBufferPointer { q in

@@ -206,6 +206,7 @@ public enum HardwareBuilder {
         } catch let e as CrossbarError {
             throw ConfigError("\(t.file): \(p)\(e.message)")
         }
+        _ = try EnergyBuilder.model(t, prefix: p)  // validates hardware.energy.* when set
         return h
     }
 }

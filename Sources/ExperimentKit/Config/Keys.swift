@@ -50,6 +50,43 @@ public enum HardwareKeys {
                 doc: "Noise management: divide each input vector by its abs-max per tile before the DAC."),
         KeySpec(key: "bound_management.enabled", kind: .boolean, defaultValue: "false", doc: "On ADC saturation halve the input and retry."),
         KeySpec(key: "bound_management.max_factor", kind: .number(1...1e6), defaultValue: "16.0", doc: "Largest total input reduction of bound management (16 → at most 4 halvings)."),
+    ] + EnergyKeys.all
+}
+
+/// The energy and latency keys of a hardware description (`energy.*`, set by the files in
+/// `Circuits/energy/`). Numeric defaults are 0, meaning "not set": when `energy.name` is
+/// set, every numeric key must be given, so that every constant comes from a file that
+/// cites it.
+public enum EnergyKeys {
+    static let joules = 0.0...1e-6
+    public static let all: [KeySpec] = [
+        KeySpec(key: "energy.name", kind: .string, defaultValue: "''",
+                doc: "Name of the energy model (set by a Circuits/energy file); empty: energy and latency are not modelled."),
+        KeySpec(key: "energy.source", kind: .string, defaultValue: "''", doc: "Citation of the energy constants."),
+        KeySpec(key: "energy.technology_node_nm", kind: .number(0...1000), defaultValue: "0", doc: "Technology node of the constants, nm (for the record)."),
+        KeySpec(key: "energy.read_voltage", kind: .number(0...10), defaultValue: "0", doc: "Full-scale read voltage V_read on a word line, volts."),
+        KeySpec(key: "energy.integration_time", kind: .number(0...1), defaultValue: "0",
+                doc: "Read pulse t_int at full scale (per cycle for bit_serial), seconds; cell energy V²·G·t."),
+        KeySpec(key: "energy.input_encoding", kind: .choice(["amplitude", "pulse_width", "bit_serial"]), defaultValue: "amplitude",
+                doc: "Input pulses: amplitude (V ∝ x), pulse_width (t ∝ |x|) or bit_serial (one cycle per magnitude bit of the DAC)."),
+        KeySpec(key: "energy.dac.energy", kind: .number(joules), defaultValue: "0", doc: "DAC / word-line driver energy per drive (per cycle for bit_serial), joules."),
+        KeySpec(key: "energy.adc.model", kind: .choice(["walden", "table"]), defaultValue: "walden",
+                doc: "ADC energy per conversion: walden (FoM · 2^bits) or table (by bits, log-linear between entries)."),
+        KeySpec(key: "energy.adc.walden_fom", kind: .number(0...1e-9), defaultValue: "0", doc: "Walden figure of merit, joules per conversion step (walden)."),
+        KeySpec(key: "energy.adc.table_bits", kind: .integerList(1...24, count: 0...24), defaultValue: "[]", doc: "Resolutions of the ADC energy table, bits, increasing (table)."),
+        KeySpec(key: "energy.adc.table_energy", kind: .numberList(joules, count: 0...24), defaultValue: "[]", doc: "ADC energy per conversion at each table resolution, joules (table)."),
+        KeySpec(key: "energy.adc.conversion_time", kind: .number(0...1), defaultValue: "0", doc: "Time of one ADC conversion, seconds."),
+        KeySpec(key: "energy.adc.columns_per_adc", kind: .integer(1...65536), defaultValue: "1",
+                doc: "Columns multiplexed onto one ADC: the same conversions and energy, n × the conversion time per read."),
+        KeySpec(key: "energy.digital.add_energy", kind: .number(joules), defaultValue: "0", doc: "Digital add of a tile's partial sum into the layer output, joules per output."),
+        KeySpec(key: "energy.digital.multiply_energy", kind: .number(joules), defaultValue: "0", doc: "Digital multiply by the output scale, joules per output."),
+        KeySpec(key: "energy.digital.shift_add_energy", kind: .number(joules), defaultValue: "0", doc: "Shift-and-add of a bit-serial partial result, joules per conversion (bit_serial)."),
+        KeySpec(key: "energy.digital.activation_energy", kind: .number(joules), defaultValue: "0", doc: "Bias addition and activation function, joules per layer output."),
+        KeySpec(key: "energy.digital.input_scaling_energy", kind: .number(joules), defaultValue: "0", doc: "Abs-max input scaling, joules per input element and tile read."),
+        KeySpec(key: "energy.digital.time_per_layer", kind: .number(0...1), defaultValue: "0", doc: "Latency of a layer's digital periphery per input vector, seconds."),
+        KeySpec(key: "energy.memory.buffer_energy_per_byte", kind: .number(joules), defaultValue: "0", doc: "Activation buffer (SRAM) energy per byte read or written, joules."),
+        KeySpec(key: "energy.memory.bytes_per_activation", kind: .integer(1...8), defaultValue: "1", doc: "Bytes per buffered activation."),
+        KeySpec(key: "energy.parallel_tiles", kind: .integer(0...1_000_000), defaultValue: "0", doc: "Tiles that read at the same time; 0: every tile of a layer at once."),
     ]
 }
 
@@ -71,7 +108,7 @@ public enum ExperimentKeys {
         KeySpec(key: "network.layers", kind: .integerList(1...100_000, count: 2...64), defaultValue: "[784, 256, 128, 10]",
                 doc: "Layer widths from input (784 pixels) to output (10 classes)."),
         KeySpec(key: "network.weights", kind: .string, defaultValue: "''",
-                doc: "An .npz of trained weights (W0, b0, W1, b1, …) to load instead of training; empty means train, caching in output_dir/<experiment>/weights.npz."),
+                doc: "An .npz of trained weights (W0, b0, W1, b1, …) to load instead of training; empty means train, caching the result in output_dir/weights-cache/ (reused by every experiment with the same dataset, widths and training settings)."),
         KeySpec(key: "training.optimizer", kind: .choice(["adam", "sgd"]), defaultValue: "adam", doc: "Optimiser: adam or sgd (with momentum)."),
         KeySpec(key: "training.epochs", kind: .integer(1...1000), defaultValue: "15", doc: "Passes over the training set."),
         KeySpec(key: "training.batch_size", kind: .integer(1...60000), defaultValue: "128", doc: "Mini-batch size."),
@@ -88,6 +125,13 @@ public enum ExperimentKeys {
                 defaultValue: "[none, global, global_exact]", doc: "Drift-compensation methods to evaluate."),
         KeySpec(key: "evaluation.threads", kind: .integer(0...1024), defaultValue: "0",
                 doc: "Worker threads (0 = all cores); results are bit-identical for any value."),
+        KeySpec(key: "baseline.gpus", kind: .stringList,
+                defaultValue: "[gpus/nvidia-h100-sxm.yaml, gpus/nvidia-a100-sxm.yaml, gpus/nvidia-h200.yaml, gpus/nvidia-jetson-agx-orin.yaml]",
+                doc: "GPU profiles of the digital baseline (paths relative to Circuits/ or absolute); the first is the headline of the comparison."),
+        KeySpec(key: "baseline.precision", kind: .choice(["fp32", "bf16", "int8"]), defaultValue: "int8",
+                doc: "Precision of the GPU baseline's energy and latency (its accuracy is reported at fp32, bf16 and int8)."),
+        KeySpec(key: "baseline.batch_sizes", kind: .integerList(1...1_000_000, count: 1...16), defaultValue: "[1, 1000]",
+                doc: "Batch sizes of the GPU roofline; the first is the headline (1: edge inference)."),
     ]
 
     /// Every experiment key, hardware keys under `hardware.`.

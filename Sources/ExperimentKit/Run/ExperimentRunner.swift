@@ -63,8 +63,13 @@ public final class ExperimentRunner {
                 dacClippedFraction: st.dacClippedFraction, adcClippedFraction: st.adcClippedFraction,
                 adcZeroedFraction: st.adcZeroedFraction, boundManagementRetries: st.boundManagementRetries)
         }
+        let energy = try EnergyReporter(config: config).summary(
+            model: model, stats: evaluation.stats,
+            inputStatistics: "the \(test.count) test images × \(config.repeats) programmings × \(config.tInference.count) evaluation times, compensation '\(config.compensation.first?.rawValue ?? "none")'",
+            test: test)
+        lap("energy")
         let h = config.hardware
-        let summary = RunSummary(
+        var summary = RunSummary(
             experiment: config.name, configFile: config.file, seed: config.seed,
             repeatSeeds: (0..<config.repeats).map { Self.repeatSeed(config.seed, $0) },
             digital: .init(accuracy: digitalAcc, testImages: test.count), analog: points, layers: layers,
@@ -73,6 +78,7 @@ public final class ExperimentRunner {
                 dacBits: h.dac.bits, adcBits: h.adc.bits, adcRange: Double(h.adc.range), outputNoise: Double(h.outputNoise),
                 outputUnits: h.outputUnits.rawValue),
             weights: weights, timingSeconds: timing)
+        summary.energy = energy
         if write { try writeResults(summary, evaluation) }
         return summary
     }
@@ -88,10 +94,15 @@ public final class ExperimentRunner {
             log("weights: loaded \(file)")
             return (model, .init(file: file, origin: "loaded"))
         }
-        let dir = config.resultsDirectory
-        let npz = dir.appendingPathComponent("weights.npz")
-        let meta = dir.appendingPathComponent("weights.json")
+        // Trained networks are cached by what they depend on, so that every experiment and
+        // sweep point with the same dataset, widths and training settings reuses them.
         let fingerprint = try trainingFingerprint()
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in fingerprint { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let dir = URL(fileURLWithPath: config.outputDirectory).appendingPathComponent("weights-cache")
+        let stem = "mlp-" + config.layerSizes.map(String.init).joined(separator: "-") + "-" + String(format: "%016llx", h)
+        let npz = dir.appendingPathComponent(stem + ".npz")
+        let meta = dir.appendingPathComponent(stem + ".json")
         if let existing = FileManager.default.contents(atPath: meta.path), existing == fingerprint,
             FileManager.default.fileExists(atPath: npz.path),
             let model = try? MLP.load(npz: npz), model.sizes == config.layerSizes
@@ -242,7 +253,8 @@ public final class ExperimentRunner {
         try AtomicFile.write(Data(csv.utf8), to: dir.appendingPathComponent("analog.csv"))
         try AtomicFile.write(try s.json(), to: dir.appendingPathComponent("summary.json"))
         try AtomicFile.write(Data(try config.resolvedYAML().utf8), to: dir.appendingPathComponent("resolved.yaml"))
-        log("results: \(dir.path)/{analog.csv, summary.json, resolved.yaml}")
+        if let energy = s.energy { try AtomicFile.write(Data(EnergyTable.csv(energy).utf8), to: dir.appendingPathComponent("energy.csv")) }
+        log("results: \(dir.path)/{analog.csv, summary.json, resolved.yaml\(s.energy == nil ? "" : ", energy.csv")}")
     }
 }
 

@@ -65,6 +65,8 @@ public struct RunSummary: Codable, Sendable {
     public var weights: Weights
     /// Wall time of each phase (s); the only non-reproducible field.
     public var timingSeconds: [String: Double]
+    /// Energy and latency per inference of the analogue hardware and the GPU baseline.
+    public var energy: EnergySummary? = nil
 
     /// Pretty JSON with sorted keys.
     public func json() throws -> Data {

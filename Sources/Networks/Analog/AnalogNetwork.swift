@@ -54,7 +54,11 @@ public struct NetworkReadout: Sendable {
         for (i, l) in layers.enumerated() {
             a = try l.forward(a, compensation: compensation, rng: &rng, stats: &stats[i])
             addBias(&a, model.layers[i].bias)
-            if i < layers.count - 1 { relu(&a) }
+            stats[i].biasAdds += a.values.count
+            if i < layers.count - 1 {
+                relu(&a)
+                stats[i].activations += a.values.count
+            }
         }
         return a
     }

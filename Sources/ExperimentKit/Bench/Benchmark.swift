@@ -1,0 +1,175 @@
+import Crossbar
+import Dispatch
+import Foundation
+import Networks
+import NumericKernels
+
+/// Speed of the simulator measured against this machine's own ceiling, in one run:
+/// the OpenBLAS sgemm rate at the network's shapes, digital inference and analogue
+/// inference (every non-ideality of the config on) over the test set, and the wall time of
+/// the experiment's drift evaluation. Figures are medians of `runs` timed runs after one
+/// warm-up. Speed is never asserted in tests; `make bench` prints these figures.
+public struct Benchmark {
+    /// The measured figures (`aimc bench --json`).
+    public struct Report: Codable, Sendable {
+        public var cpu: String
+        public var cores: Int
+        public var threads: Int
+        public var images: Int
+        public var batchSize: Int
+        public var macsPerImage: Int
+        /// OpenBLAS sgemm at the network's layer shapes (batch × inputs · inputsᵀ × outputs), GFLOP/s.
+        public var sgemmGflops: Double
+        /// The images/s that the sgemm rate alone would allow (the ceiling).
+        public var ceilingImagesPerSecond: Double
+        public var digitalImagesPerSecond: Double
+        public var analogImagesPerSecond: Double
+        public var analogOverDigital: Double
+        public var analogOverCeiling: Double
+        /// Wall time of the config's whole drift evaluation (repeats × times × compensations), s.
+        public var driftEvaluationSeconds: Double?
+        public var driftEvaluationShape: String?
+        /// Peak resident memory of the process so far, bytes.
+        public var peakResidentBytes: Int
+        /// Extra named figures (e.g. a second network size for the scaling check).
+        public var notes: [String: Double]
+    }
+
+    public let config: ExperimentConfig
+    public var runs = 5
+    public var threads = 2
+    public var includeDriftEvaluation = true
+    public var log: (String) -> Void = { _ in }
+
+    public init(config: ExperimentConfig) { self.config = config }
+
+    /// Runs every measurement.
+    /// - Throws: data or config errors.
+    public func run() throws -> Report {
+        let test = try FashionMNIST.load(split: .test, directory: config.datasetDirectory, limit: config.testLimit)
+        let runner = ExperimentRunner(config: config, log: log)
+        let (model, _) = try runner.obtainModel()
+        let batch = config.evaluationBatchSize
+        let macs = model.macsPerInference
+
+        // 1. sgemm ceiling at the network's shapes, on `threads` BLAS threads.
+        BLAS.setThreads(threads)
+        let rows = min(batch, test.count)
+        let layerInputs = model.layers.map { l in
+            Matrix(rows: rows, columns: l.inputs, values: (0..<(rows * l.inputs)).map { Float($0 % 17) / 17 })
+        }
+        let sgemmTime = median(runs) {
+            for (i, l) in model.layers.enumerated() { _ = BLAS.matmulTransposed(layerInputs[i], l.weight) }
+        }
+        let flops = 2.0 * Double(macs) * Double(rows)
+        let gflops = flops / sgemmTime / 1e9
+        let ceiling = Double(rows) / sgemmTime
+
+        // 2. Digital inference over the test set, batched, BLAS on `threads` threads.
+        let chunks = stride(from: 0, to: test.count, by: batch).map { test.images.rows($0..<min($0 + batch, test.count)) }
+        let digitalTime = median(runs) { for c in chunks { _ = model.forward(c) } }
+        let digital = Double(test.count) / digitalTime
+
+        // 3. Analogue inference over the test set: `threads` workers over batches, BLAS on one
+        //    thread each (as the runner does), one programming at t = 1 day.
+        BLAS.setThreads(1)
+        let net = try AnalogNetwork(model: model, spec: config.hardware)
+        let readout = net.program(seed: config.seed).readout(tInference: 86400)
+        let comp = config.compensation.first { $0 != .none } ?? .none
+        let analogTime = try medianThrowing(runs) {
+            try parallelForEach(chunks.count, threads: threads) { i in
+                var rng = Xoshiro256(seed: config.seed, stream: [9, UInt64(i)])
+                var stats: [ConversionStats] = []
+                _ = try readout.forward(chunks[i], compensation: comp, rng: &rng, stats: &stats)
+            }
+        }
+        let analog = Double(test.count) / analogTime
+
+        // 4. The config's whole drift evaluation, as `aimc run` does it.
+        var driftSeconds: Double?
+        if includeDriftEvaluation {
+            let start = Date()
+            _ = try runner.evaluateAnalog(model, test)
+            driftSeconds = Date().timeIntervalSince(start)
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Report(
+            cpu: Benchmark.cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
+            batchSize: batch, macsPerImage: macs, sgemmGflops: gflops, ceilingImagesPerSecond: ceiling,
+            digitalImagesPerSecond: digital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
+            analogOverCeiling: analog / ceiling, driftEvaluationSeconds: driftSeconds,
+            driftEvaluationShape: "\(config.repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensations × \(test.count) images",
+            peakResidentBytes: Int(usage.ru_maxrss) * 1024, notes: [:])
+    }
+
+    /// Median wall time of `n` runs of `body` after one warm-up run.
+    func median(_ n: Int, _ body: () -> Void) -> Double {
+        body()
+        var t: [Double] = []
+        for _ in 0..<max(n, 1) {
+            let s = DispatchTime.now().uptimeNanoseconds
+            body()
+            t.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e9)
+        }
+        return t.sorted()[t.count / 2]
+    }
+
+    func medianThrowing(_ n: Int, _ body: () throws -> Void) throws -> Double {
+        var failure: Error?
+        let m = median(n) {
+            do { try body() } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return m
+    }
+
+    /// The CPU model from /proc/cpuinfo ("unknown" elsewhere).
+    public static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        }
+        return "unknown"
+    }
+
+    /// The report as a text table.
+    public static func render(_ r: Report) -> String {
+        var rows: [[String]] = [
+            ["sgemm at the network's shapes", String(format: "%.1f GFLOP/s", r.sgemmGflops), "ceiling \(Int(r.ceilingImagesPerSecond)) images/s"],
+            ["digital inference (FP32, BLAS)", "\(Int(r.digitalImagesPerSecond)) images/s", String(format: "%.2f × ceiling", r.digitalImagesPerSecond / r.ceilingImagesPerSecond)],
+            ["analogue inference (all non-idealities)", "\(Int(r.analogImagesPerSecond)) images/s",
+             String(format: "%.2f × digital, %.2f × ceiling", r.analogOverDigital, r.analogOverCeiling)],
+        ]
+        if let d = r.driftEvaluationSeconds {
+            rows.append(["drift evaluation of the config", String(format: "%.1f s", d), r.driftEvaluationShape ?? ""])
+        }
+        for (k, v) in r.notes.sorted(by: { $0.key < $1.key }) { rows.append([k, String(format: "%.4g", v), ""]) }
+        rows.append(["peak resident memory", String(format: "%.0f MiB", Double(r.peakResidentBytes) / 1_048_576), ""])
+        return "aimc bench · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · \(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image\n\n"
+            + ReportTable.table(["measure", "figure", "ratio"], rows)
+    }
+}
+
+/// Runs `body(i)` for i in 0..<n on `threads` workers, rethrowing the first error.
+func parallelForEach(_ n: Int, threads: Int, _ body: @escaping (Int) throws -> Void) throws {
+    let lock = NSLock()
+    var next = 0
+    var failure: Error?
+    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, n))) { _ in
+        while true {
+            lock.lock()
+            let i = next
+            next += 1
+            let stop = failure != nil
+            lock.unlock()
+            if i >= n || stop { return }
+            do { try body(i) } catch {
+                lock.lock()
+                failure = error
+                lock.unlock()
+            }
+        }
+    }
+    if let failure { throw failure }
+}

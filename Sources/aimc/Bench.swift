@@ -1,0 +1,50 @@
+import ArgumentParser
+import ExperimentKit
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the simulator's speed on this machine: sgemm ceiling, digital and analogue inference, drift evaluation.",
+        discussion: "Figures are medians after a warm-up; ratios are measured in the same run. Uses the config's cached trained network (training it first if needed).")
+
+    @Argument(help: "Experiment config whose network and hardware are measured.")
+    var config: String = "Experiments/fashion-mlp-pcm.yaml"
+
+    @OptionGroup var overrides: OverrideOptions
+
+    @Option(help: "Threads for both digital (BLAS) and analogue (workers) inference.")
+    var threads: Int = 2
+
+    @Option(help: "Timed runs per figure (the median is reported).")
+    var runs: Int = 5
+
+    @Flag(name: .customLong("skip-drift"), help: "Do not time the config's whole drift evaluation.")
+    var skipDrift = false
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
+        guard runs >= 1 else { throw ValidationError("--runs must be ≥ 1") }
+    }
+
+    func run() throws {
+        let cfg = try userErrors { try ExperimentConfig.load(path: config, overrides: overrides.sets) }
+        var b = Benchmark(config: cfg)
+        b.threads = threads
+        b.runs = runs
+        b.includeDriftEvaluation = !skipDrift
+        b.log = { eprint($0) }
+        let report = try userErrors { try b.run() }
+        if json {
+            let e = JSONEncoder()
+            e.keyEncodingStrategy = .convertToSnakeCase
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            FileHandle.standardOutput.write(try e.encode(report))
+            print("")
+        } else {
+            print(Benchmark.render(report), terminator: "")
+        }
+    }
+}
