@@ -81,7 +81,7 @@ func sweepExperiment(_ dir: URL, name: String = "sw") throws -> String {
         network: {layers: [784, 24, 10]}
         training: {epochs: 1}
         hardware:
-          include: [\(repositoryRoot.appendingPathComponent("Circuits/presets/pcm-default.yaml").path)]
+          include: [\(repositoryRoot.appendingPathComponent("Circuits/presets/pcm-default.yaml").path), \(repositoryRoot.appendingPathComponent("Circuits/energy/hermes-14nm.yaml").path)]
         evaluation: {t_inference: [1, 1d, 1y], repeats: 3, batch_size: 200, compensation: [none, global]}
         sweep:
           grid:
@@ -128,16 +128,16 @@ struct SweepRunTests {
 
         // Tidy CSV: header with every axis, one row per point × repeat × time × compensation.
         let lines = one.csv().split(separator: "\n")
-        #expect(lines[0] == "point,hardware.adc.bits,hardware.output_noise,hardware.dac.bits,repeat,seed,t_inference_s,compensation,accuracy,digital_accuracy")
+        #expect(lines[0] == "point,hardware.adc.bits,hardware.output_noise,hardware.dac.bits,repeat,seed,t_inference_s,compensation,accuracy,digital_accuracy,analog_joules_per_inference,analog_latency_s")
         #expect(lines.count == 1 + 6 * 3 * 3 * 2)
         let json = try JSONSerialization.jsonObject(with: one.json()) as! [String: Any]
         #expect(json["axes"] as? [String] == ["hardware.adc.bits", "hardware.output_noise", "hardware.dac.bits"])
         let points = json["points"] as! [[String: Any]]
         #expect(points.count == 6)
-        for key in ["index", "hash", "axes", "seed", "repeat_seeds", "digital_accuracy", "analog"] {
+        for key in ["index", "hash", "axes", "seed", "repeat_seeds", "digital_accuracy", "analog", "analog_joules_per_inference"] {
             #expect(points.allSatisfy { $0[key] != nil }, "point lacks \(key)")
         }
-        for file in ["sweep.csv", "summary.json", "table.txt", "accuracy_vs_time.svg", "accuracy_vs_hardware_adc_bits.svg"] {
+        for file in ["sweep.csv", "summary.json", "table.txt", "accuracy_vs_time.svg", "accuracy_vs_hardware_adc_bits.svg", "accuracy_vs_energy.svg"] {
             #expect(FileManager.default.fileExists(atPath: single.directory.appendingPathComponent(file).path), "\(file)")
         }
         // A rerun finds every point done and runs nothing.

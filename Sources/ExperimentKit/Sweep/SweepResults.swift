@@ -14,16 +14,19 @@ public struct SweepResults: Sendable {
     /// axis a column (pandas reads it as is).
     public func csv() -> String {
         let axes = spec.keys
-        var out = (["point"] + axes + ["repeat", "seed", "t_inference_s", "compensation", "accuracy", "digital_accuracy"])
+        var out = (["point"] + axes + ["repeat", "seed", "t_inference_s", "compensation", "accuracy", "digital_accuracy",
+                                       "analog_joules_per_inference", "analog_latency_s"])
             .map(csvField).joined(separator: ",") + "\n"
         for (p, r) in zip(points, records) {
             let axisValues = axes.map { k in p.assignments.first { $0.key == k }?.value ?? "" }
+            let e = r.summary.energy?.analog
+            let energy = [e.map { String(format: "%.6g", $0.joulesPerInference) } ?? "", e.map { String(format: "%.6g", $0.latencyS) } ?? ""]
             for a in r.summary.analog {
                 for (rep, acc) in a.accuracies.enumerated() {
                     let row = ["\(p.index)"] + axisValues + [
                         "\(rep)", "\(r.summary.repeatSeeds[rep])", fmtNumber(a.tInference), a.compensation,
                         String(format: "%.4f", acc), String(format: "%.4f", r.summary.digital.accuracy),
-                    ]
+                    ] + energy
                     out += row.map(csvField).joined(separator: ",") + "\n"
                 }
             }
@@ -46,6 +49,8 @@ public struct SweepResults: Sendable {
             var repeatSeeds: [UInt64]
             var digitalAccuracy: Double
             var analog: [RunSummary.AnalogPoint]
+            var analogJoulesPerInference: Double?
+            var analogLatencyS: Double?
         }
         struct Doc: Codable {
             var experiment: String
@@ -54,7 +59,8 @@ public struct SweepResults: Sendable {
         }
         let doc = Doc(experiment: experiment, axes: spec.keys, points: zip(points, records).map { p, r in
             Point(index: p.index, hash: p.hash, axes: r.axes, seed: r.summary.seed, repeatSeeds: r.summary.repeatSeeds,
-                  digitalAccuracy: r.summary.digital.accuracy, analog: r.summary.analog)
+                  digitalAccuracy: r.summary.digital.accuracy, analog: r.summary.analog,
+                  analogJoulesPerInference: r.summary.energy?.analog?.joulesPerInference, analogLatencyS: r.summary.energy?.analog?.latencyS)
         })
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
@@ -142,6 +148,42 @@ public struct SweepResults: Sendable {
         return plot
     }
 
+    /// Accuracy against analogue energy per inference (log scale), one scatter series per
+    /// evaluation time with 95 % CI bars, and the Pareto front (most accurate for least
+    /// energy) at the last evaluation time. Nil when the points carry no energy estimate.
+    public func energyPlot() -> LinePlot? {
+        let comp = plotCompensation
+        let energies = records.map { $0.summary.energy?.analog?.joulesPerInference }
+        guard energies.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        let times = Set(records.flatMap { $0.summary.analog.map(\.tInference) }).sorted()
+        var series: [LinePlot.Series] = times.map { t in
+            LinePlot.Series(name: "t = \(formatDuration(t))", points: zip(records, energies).compactMap { r, e in
+                r.summary.analog.first { $0.tInference == t && $0.compensation == comp }.map {
+                    LinePlot.Point(x: e!, y: $0.accuracyMean * 100, low: ($0.accuracyMean - $0.accuracyCi95) * 100,
+                                   high: ($0.accuracyMean + $0.accuracyCi95) * 100)
+                }
+            }, markersOnly: true)
+        }
+        if let last = times.last {
+            let pts = zip(records, energies).compactMap { r, e -> (Double, Double)? in
+                r.summary.analog.first { $0.tInference == last && $0.compensation == comp }.map { (e!, $0.accuracyMean * 100) }
+            }.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 > $1.1) }
+            var front: [LinePlot.Point] = []
+            var best = -Double.infinity
+            for (e, a) in pts where a > best {
+                front.append(LinePlot.Point(x: e, y: a))
+                best = a
+            }
+            series.append(LinePlot.Series(name: "Pareto front at t = \(formatDuration(last))", points: front))
+        }
+        var plot = LinePlot(title: "\(experiment): accuracy against energy (compensation \(comp))",
+                            xLabel: "analogue energy per inference (J, log scale)", yLabel: "test accuracy (%)", series: series)
+        plot.logX = true
+        let lo = floor(log10(energies.map { $0! }.min()!)), hi = ceil(log10(energies.map { $0! }.max()!))
+        plot.xTicks = stride(from: lo, through: hi, by: 1).map { (pow(10, $0), String(format: "1e%.0f", $0)) }
+        return plot
+    }
+
     /// File name of an axis plot.
     public static func axisPlotName(_ key: String) -> String {
         "accuracy_vs_" + key.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined() + ".svg"
@@ -155,6 +197,9 @@ public struct SweepResults: Sendable {
         try AtomicFile.write(Data(timePlot().svg().utf8), to: dir.appendingPathComponent("accuracy_vs_time.svg"))
         for k in spec.keys {
             try AtomicFile.write(Data(axisPlot(k).svg().utf8), to: dir.appendingPathComponent(SweepResults.axisPlotName(k)))
+        }
+        if let e = energyPlot() {
+            try AtomicFile.write(Data(e.svg().utf8), to: dir.appendingPathComponent("accuracy_vs_energy.svg"))
         }
     }
 }
