@@ -180,7 +180,8 @@ public struct SweepResults: Sendable {
                             xLabel: "analogue energy per inference (J, log scale)", yLabel: "test accuracy (%)", series: series)
         plot.logX = true
         let lo = floor(log10(energies.map { $0! }.min()!)), hi = ceil(log10(energies.map { $0! }.max()!))
-        plot.xTicks = stride(from: lo, through: hi, by: 1).map { (pow(10, $0), String(format: "1e%.0f", $0)) }
+        let mantissas: [Double] = hi - lo <= 2 ? [1, 2, 5] : [1]
+        plot.xTicks = stride(from: lo, through: hi, by: 1).flatMap { d in mantissas.map { m in (m * pow(10, d), String(format: "%.0e", m * pow(10, d))) } }
         return plot
     }
 
