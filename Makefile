@@ -5,7 +5,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?= Experiments/fashion-mlp-pcm.yaml
-APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashion-mnist python3 python3-numpy
+APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashion-mnist python3 python3-numpy ngspice
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 AIMC         := .build/release/aimc
 

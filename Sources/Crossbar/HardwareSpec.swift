@@ -30,6 +30,10 @@ public enum InputScaling: String, CaseIterable, Sendable, Codable {
 public enum MappingScheme: String, CaseIterable, Sendable, Codable {
     /// G⁺ = gMin + max(s·w, 0), G⁻ = gMin + max(−s·w, 0); weight = (G⁺ − G⁻)/s.
     case differentialPair = "differential_pair"
+    /// One device per weight (unipolar): G = gMin + (w − wMin)/(wMax − wMin)·(gMax − gMin)
+    /// with wMin = min(0, min W), wMax = max(0, max W) over the scaling group; the offset
+    /// of a zero weight is removed by a reference column or digitally (`OffsetReference`).
+    case offset
 }
 
 /// The device technology of a tile.
@@ -38,6 +42,10 @@ public enum DeviceKind: String, CaseIterable, Sendable, Codable {
     case pcm
     /// `IdealDevice`: no non-ideality.
     case ideal
+    /// `RRAMDevice`: polynomial programming noise and conductance relaxation (NeuRRAM fits).
+    case rram
+    /// `HermesPCMDevice`: the branch-function PCM model of the IBM HERMES chip.
+    case pcmHermes = "pcm_hermes"
 }
 
 /// Everything that describes the analogue hardware a layer runs on: device, tile
@@ -72,6 +80,28 @@ public struct HardwareSpec: Sendable {
     public var boundManagement: Bool = false
     /// Largest total input reduction factor of bound management (≥ 1; 16 → at most 4 halvings).
     public var boundManagementMaxFactor: Float = 16
+    /// RRAM parameters (used when `deviceKind == .rram`; gMax, gMin come from `pcm`).
+    public var rram: RRAMDevice = RRAMDevice()
+    /// HERMES PCM parameters (used when `deviceKind == .pcmHermes`; gMax, gMin from `pcm`).
+    public var hermes: HermesPCMDevice = HermesPCMDevice()
+    /// Faults and device variability drawn at programming (none by default).
+    public var faults: FaultSpec = FaultSpec()
+    /// Offset mapping: how the offset of a zero weight is removed.
+    public var offsetReference: OffsetReference = .column
+    /// Bit slicing / several device pairs per weight (one slice by default).
+    public var slicing: SliceSpec = SliceSpec()
+    /// Whether a layer larger than one tile may be split over several tiles.
+    public var splitLayers: Bool = true
+    /// How the ADC range is chosen.
+    public var adcRangePolicy: ADCRangePolicy = .fixed
+    /// Percentile (0 < p ≤ 100) of |pre-ADC outputs| that a calibrated ADC range covers.
+    public var adcCalibrationPercentile: Float = 99.99
+    /// Bit-serial inputs: 1-bit drive per magnitude bit of the DAC level, shift-and-add.
+    public var dacBitSerial: Bool = false
+    /// How output noise is drawn for the rows of a batch.
+    public var outputNoiseStreams: OutputNoiseStreams = .shared
+    /// Wire resistance of the tile (IR drop); off by default.
+    public var irDrop: IRDropSpec = IRDropSpec()
 
     public init() {}
 
@@ -87,6 +117,16 @@ public struct HardwareSpec: Sendable {
         switch deviceKind {
         case .pcm: return pcm
         case .ideal: return IdealDevice(gMax: pcm.gMax, gMin: pcm.gMin)
+        case .rram:
+            var d = rram
+            d.gMax = pcm.gMax
+            d.gMin = pcm.gMin
+            return d
+        case .pcmHermes:
+            var d = hermes
+            d.gMax = pcm.gMax
+            d.gMin = pcm.gMin
+            return d
         }
     }
 
@@ -106,5 +146,7 @@ public struct HardwareSpec: Sendable {
         guard boundManagementMaxFactor >= 1 else {
             throw CrossbarError("bound_management.max_factor = \(boundManagementMaxFactor) must be ≥ 1")
         }
+        try validateStages()
+        try irDrop.validate()
     }
 }

@@ -12,7 +12,10 @@ struct MVM: ParsableCommand {
         discussion: """
             W is [outputs × inputs], X is [batch × inputs] (or a single vector [inputs]); Y is written \
             [batch × outputs] in X's dtype (float32 or float64 .npy). The weights are programmed once with \
-            --seed, drifted to --t-inference and read with the hardware of --config.
+            --seed, drifted to --t-inference and read with the hardware of --config. Every hardware key \
+            (`aimc keys --hardware`) can be set with --set, e.g. --set ir_drop.mode=exact. With --reads N the \
+            weights are read N times, --read-interval apart, with 1/f-correlated read noise, and Y is \
+            [reads × batch × outputs].
             """)
 
     @Option(help: "Hardware description (YAML; the keys of `aimc keys --hardware`), e.g. Circuits/presets/pcm-default.yaml.")
@@ -33,15 +36,29 @@ struct MVM: ParsableCommand {
     @Option(name: .customLong("t-inference"), help: "Time since programming, seconds (≥ 0).")
     var tInference: Double = 0
 
-    @Option(help: "Drift compensation: none, global or global_exact.")
+    @Option(help: "Drift compensation: \(DriftCompensation.allCases.map(\.rawValue).joined(separator: ", ")).")
     var compensation: String = "none"
+
+    @Option(help: "ADC calibration batch, .npy [batch × inputs] (needed by adc.range_policy calibrated or calibrated_per_column).")
+    var calibration: String?
+
+    @Option(help: "Read the programmed weights N times in succession (1 … 1000000) with 1/f-correlated read noise; Y is then [reads × batch × outputs].")
+    var reads: Int?
+
+    @Option(name: .customLong("read-interval"), help: "Seconds between successive reads of --reads (≥ the device's t_read; default t_read, back-to-back reads).")
+    var readInterval: Double?
 
     @OptionGroup var overrides: OverrideOptions
 
     func validate() throws {
+        if let reads, !(1...1_000_000).contains(reads) { throw ValidationError("--reads must be in 1 … 1000000 (got \(reads))") }
+        if let readInterval {
+            guard reads != nil else { throw ValidationError("--read-interval needs --reads") }
+            guard readInterval > 0, readInterval.isFinite else { throw ValidationError("--read-interval must be a finite number > 0 seconds (got \(readInterval))") }
+        }
         guard tInference >= 0, tInference.isFinite else { throw ValidationError("--t-inference must be a finite number ≥ 0 seconds (got \(tInference))") }
         guard DriftCompensation(rawValue: compensation) != nil else {
-            throw ValidationError("--compensation must be one of none, global, global_exact (got \(compensation))")
+            throw ValidationError("--compensation must be one of \(DriftCompensation.allCases.map(\.rawValue).joined(separator: ", ")) (got \(compensation))")
         }
     }
 
@@ -64,7 +81,23 @@ struct MVM: ParsableCommand {
             let wm = Matrix(rows: w.shape[0], columns: w.shape[1], values: w.floats())
             let xm = Matrix(rows: batch, columns: width, values: x.floats())
             let matrix = try AnalogMatrix(weights: wm, spec: spec)
-            let readout = matrix.program(seed: seed).readout(tInference: tInference)
+            let programmed = matrix.program(seed: seed)
+            var readout = programmed.readout(tInference: tInference)
+            if let calibration {
+                guard spec.adcRangePolicy != .fixed else {
+                    throw CrossbarError("--calibration is given but adc.range_policy = fixed: set --set adc.range_policy=calibrated (or calibrated_per_column)")
+                }
+                let c = try NPY.read(URL(fileURLWithPath: calibration))
+                guard (c.shape.count == 1 || c.shape.count == 2), c.shape.last == width else {
+                    throw NetworksError(.shape, "\(calibration): calibration batch has shape \(c.shape); expected [batch × \(width)]")
+                }
+                let cm = Matrix(rows: c.shape.count == 2 ? c.shape[0] : 1, columns: width, values: c.floats())
+                var crng = Xoshiro256(seed: seed, stream: [8])
+                readout = try readout.calibratingADC(cm, rng: &crng)
+            }
+            if reads != nil {  // --reads: MVM+Reads.swift
+                return try runReadSeries(programmed, spec: spec, x: x, xm: xm, outputs: w.shape[0])
+            }
             var rng = Xoshiro256(seed: seed, stream: [6])
             var stats = ConversionStats()
             let y = try readout.forward(xm, compensation: DriftCompensation(rawValue: compensation)!, rng: &rng, stats: &stats)

@@ -15,6 +15,18 @@ public struct TileMapping: Sendable {
     public let outputUnitFactor: [Float]
     /// Per column: multiplies the digitised output (output units) into layer units.
     public let digitalFactor: [Float]
+    /// ADC channels of the tile: `columns × slices` (channel m·columns + j is slice m of
+    /// output j). `targetPlus` and `outputUnitFactor` are per channel.
+    public var channels: Int { channelCount > 0 ? channelCount : columns }
+    /// Stored channel count (0: one channel per column).
+    var channelCount: Int = 0
+    /// What `targetMinus` holds: one device per positive device, reference columns, none.
+    public internal(set) var minusDevices: MinusDevices = .pair
+    /// Per slice m: the shift-and-add coefficient c_m (`SliceSpec.coefficients`).
+    public internal(set) var sliceCoefficients: [Float] = [1]
+    /// Per channel: the digital offset per unit of Σ x subtracted after the ADC (output
+    /// units; offset mapping with digital subtraction), empty when none.
+    public internal(set) var digitalOffset: [Float] = []
 
     public var rows: Int { rowRange.count }
     public var columns: Int { columnRange.count }
@@ -42,6 +54,11 @@ public struct AnalogMatrix: Sendable {
     /// - Throws: `CrossbarError` for invalid hardware or non-finite weights.
     public init(weights: Matrix, spec: HardwareSpec) throws {
         try spec.validate()
+        let outputsPerTile = try spec.outputsPerTile()
+        if !spec.splitLayers && (weights.columns > spec.tileRows || weights.rows > outputsPerTile) {
+            throw CrossbarError(
+                "layer [\(weights.rows) × \(weights.columns)] does not fit into one tile (\(spec.tileRows) rows × \(outputsPerTile) outputs with this mapping) and tile.split = false")
+        }
         if let bad = weights.values.firstIndex(where: { !$0.isFinite }) {
             throw CrossbarError(
                 "weight [\(bad / max(weights.columns, 1)), \(bad % max(weights.columns, 1))] is \(weights.values[bad]); weights must be finite")
@@ -55,8 +72,8 @@ public struct AnalogMatrix: Sendable {
         var tiles: [TileMapping] = []
         for r0 in stride(from: 0, to: weights.columns, by: spec.tileRows) {
             let rr = r0..<min(r0 + spec.tileRows, weights.columns)
-            for c0 in stride(from: 0, to: weights.rows, by: spec.tileColumns) {
-                let cr = c0..<min(c0 + spec.tileColumns, weights.rows)
+            for c0 in stride(from: 0, to: weights.rows, by: outputsPerTile) {
+                let cr = c0..<min(c0 + outputsPerTile, weights.rows)
                 let block = weights.block(rows: cr, columns: rr)  // [cols × rows]
                 var colMax = [Float](repeating: 0, count: cr.count)
                 switch spec.weightScaling {
@@ -72,6 +89,14 @@ public struct AnalogMatrix: Sendable {
                     }
                 }
                 colMax = colMax.map { $0 > 0 ? $0 : 1 }
+                if !spec.isPlainMapping {
+                    tiles.append(
+                        TileMapper.map(
+                            block: block, rowRange: rr, columnRange: cr, groupMax: colMax,
+                            groupRange: TileMapper.groupRanges(block: block, weights: weights, scaling: spec.weightScaling),
+                            spec: spec))
+                    continue
+                }
                 var plus = [Float](repeating: gMin, count: block.values.count)
                 var minus = plus
                 var unit = [Float](repeating: 0, count: cr.count)
@@ -114,30 +139,43 @@ public struct AnalogMatrix: Sendable {
         for (k, t) in tiles.enumerated() {
             var rng = Xoshiro256(seed: seed, stream: [1, UInt64(k)])
             let n = t.targetPlus.count
-            var gp = [Float](repeating: 0, count: n), gm = gp, np = gp, nm = gp
-            t.targetPlus.withUnsafeBufferPointer { tp in
+            var gp = [Float](repeating: 0, count: n), np = gp
+            var gm = [Float](repeating: 0, count: t.targetMinus.count), nm = gm
+            // Device-to-device spread of gMax scales the targets (stream [7, k, 2]).
+            let targetPlus = spec.faults.spreadTargets(t.targetPlus, gMin: spec.pcm.gMin, seed: seed, stream: [7, UInt64(k), 2])
+            let targetMinus = spec.faults.spreadTargets(t.targetMinus, gMin: spec.pcm.gMin, seed: seed, stream: [7, UInt64(k), 3])
+            targetPlus.withUnsafeBufferPointer { tp in
                 gp.withUnsafeMutableBufferPointer { g in
                     np.withUnsafeMutableBufferPointer { v in device.program(targets: tp, programmed: g, nu: v, rng: &rng) }
                 }
             }
-            t.targetMinus.withUnsafeBufferPointer { tm in
+            targetMinus.withUnsafeBufferPointer { tm in
                 gm.withUnsafeMutableBufferPointer { g in
                     nm.withUnsafeMutableBufferPointer { v in device.program(targets: tm, programmed: g, nu: v, rng: &rng) }
                 }
             }
+            // Stuck-at and dead devices (streams [7, k, 0] and [7, k, 1]).
+            spec.faults.apply(to: t, plus: &gp, nuPlus: &np, minus: &gm, nuMinus: &nm, gMax: spec.pcm.gMax, gMin: spec.pcm.gMin, seed: seed, tile: UInt64(k))
             var exact: Float = 0
-            for i in 0..<n { exact += abs(gp[i] - gm[i]) }
+            if t.minusDevices == .pair {
+                for i in 0..<n { exact += abs(gp[i] - gm[i]) }
+            } else {
+                exact = t.columnAbsSums(plus: gp, minus: gm).reduce(0, +)
+            }
             programmed.append(
                 ProgrammedTile(
                     mapping: t, gPlus: gp, gMinus: gm, nuPlus: np, nuMinus: nm,
-                    exactReference: n > 0 ? exact / Float(n) : 0, readoutReference: 0))
+                    exactReference: n > 0 ? exact / Float(n) : 0, readoutReference: 0,
+                    exactReferenceColumns: t.columnAbsSums(plus: gp, minus: gm)))
         }
         var result = ProgrammedMatrix(source: self, tiles: programmed, seed: seed)
         // Reference for readout compensation: one-hot read right after programming.
         let initial = result.readout(tInference: 0, streamKey: .max, computeCompensation: false)
         for k in result.tiles.indices {
             var rng = Xoshiro256(seed: seed, stream: [2, UInt64(k)])
-            result.tiles[k].readoutReference = initial.calibrationRead(tile: k, rng: &rng)
+            let read = initial.calibrationReads(tile: k, rng: &rng)
+            result.tiles[k].readoutReference = read.mean
+            result.tiles[k].readoutReferenceColumns = read.columns
         }
         return result
     }
@@ -156,6 +194,10 @@ public struct ProgrammedTile: Sendable {
     public let exactReference: Float
     /// Mean |output| of the one-hot calibration read at t_inference = 0 (layer units).
     public internal(set) var readoutReference: Float
+    /// Per column: Σ_m c_m Σ_i |G⁺_P − G⁻_P| (S), the noise-free per-column reference.
+    public internal(set) var exactReferenceColumns: [Float] = []
+    /// Per column: mean |output| of the one-hot calibration read at t_inference = 0.
+    public internal(set) var readoutReferenceColumns: [Float] = []
 }
 
 /// A programmed layer: the state from which every evaluation time is derived.
@@ -175,13 +217,17 @@ public struct ProgrammedMatrix: Sendable {
         readout(tInference: tInference, streamKey: tInference.bitPattern, computeCompensation: true)
     }
 
-    func readout(tInference: Double, streamKey: UInt64, computeCompensation: Bool) -> AnalogReadout {
-        let device = spec.device
+    func readout(
+        tInference: Double, streamKey: UInt64, computeCompensation: Bool, device override: (any ConductanceDevice)? = nil
+    ) -> AnalogReadout {
+        let device = override ?? spec.device  // override: ReadNoise/ProgrammedMatrix+ReadSeries.swift
         var states: [TileReadState] = []
+        var irDropError: CrossbarError? = nil
         for (k, t) in tiles.enumerated() {
             var rng = Xoshiro256(seed: seed, stream: [3, UInt64(k), streamKey])
             let n = t.gPlus.count
-            var dp = [Float](repeating: 0, count: n), dm = dp
+            var dp = [Float](repeating: 0, count: n)
+            var dm = [Float](repeating: 0, count: t.gMinus.count)
             t.gPlus.withUnsafeBufferPointer { g in
                 t.nuPlus.withUnsafeBufferPointer { v in
                     dp.withUnsafeMutableBufferPointer { device.drift(programmed: g, nu: v, tInference: tInference, drifted: $0) }
@@ -193,37 +239,67 @@ public struct ProgrammedMatrix: Sendable {
                 }
             }
             var exactNow: Float = 0
-            for i in 0..<n { exactNow += abs(dp[i] - dm[i]) }
+            if t.mapping.minusDevices == .pair {
+                for i in 0..<n { exactNow += abs(dp[i] - dm[i]) }
+            } else {
+                exactNow = t.mapping.columnAbsSums(plus: dp, minus: dm).reduce(0, +)
+            }
             exactNow = n > 0 ? exactNow / Float(n) : 0
+            let exactNowColumns = t.mapping.columnAbsSums(plus: dp, minus: dm)
             t.mapping.targetPlus.withUnsafeBufferPointer { tp in
                 dp.withUnsafeMutableBufferPointer { device.read(targets: tp, conductances: $0, tInference: tInference, rng: &rng) }
             }
             t.mapping.targetMinus.withUnsafeBufferPointer { tm in
                 dm.withUnsafeMutableBufferPointer { device.read(targets: tm, conductances: $0, tInference: tInference, rng: &rng) }
             }
+            // IR drop (IRDrop/TileIRDrop.swift): effective conductances through the wires.
+            if spec.irDrop.mode != .none {
+                do {
+                    (dp, dm, _) = try TileIRDrop.effective(plus: dp, minus: dm, rows: t.mapping.rows, spec: spec.irDrop)
+                } catch {
+                    irDropError = irDropError ?? CrossbarError("tile \(k): \(error)")
+                }
+            }
             let rows = t.mapping.rows
             var m = [Float](repeating: 0, count: n)
-            for j in 0..<t.mapping.columns {
+            if t.mapping.minusDevices != .pair || t.mapping.channels != t.mapping.columns {
+                m = t.mapping.differences(plus: dp, minus: dm)
+            } else {
+              for j in 0..<t.mapping.columns {
                 let u = t.mapping.outputUnitFactor[j]
                 for i in 0..<rows { m[j * rows + i] = (dp[j * rows + i] - dm[j * rows + i]) * u }
+              }
             }
             let exactAlpha: Float = (exactNow > 0 && t.exactReference > 0) ? t.exactReference / exactNow : 1
             // Σ_j (G⁺_ij + G⁻_ij) per row, for the cell read energy (no random draws).
             var rowG = [Float](repeating: 0, count: rows)
-            for i in 0..<rows {
+            if t.mapping.minusDevices != .pair || t.mapping.channels != t.mapping.columns {
+                rowG = t.mapping.rowConductance(plus: dp, minus: dm)
+            } else {
+              for i in 0..<rows {
                 var g: Double = 0
                 for j in 0..<t.mapping.columns { g += Double(dp[j * rows + i]) + Double(dm[j * rows + i]) }
                 rowG[i] = Float(g)
+              }
             }
-            states.append(TileReadState(mapping: t.mapping, matrix: m, alphaExact: exactAlpha, alphaReadout: 1, rowConductance: rowG))
+            var state = TileReadState(mapping: t.mapping, matrix: m, alphaExact: exactAlpha, alphaReadout: 1, rowConductance: rowG)
+            state.alphaExactColumns = zip(t.exactReferenceColumns, exactNowColumns).map { ref, now in
+                (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
+            }
+            states.append(state)
         }
         var readout = AnalogReadout(spec: spec, outputs: source.outputs, inputs: source.inputs, tiles: states, tInference: tInference)
+        readout.stageError = irDropError
         if computeCompensation {
             for k in readout.tiles.indices {
                 var rng = Xoshiro256(seed: seed, stream: [4, UInt64(k), streamKey])
-                let now = readout.calibrationRead(tile: k, rng: &rng)
+                let read = readout.calibrationReads(tile: k, rng: &rng)
+                let now = read.mean
                 let ref = tiles[k].readoutReference
                 readout.tiles[k].alphaReadout = (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
+                readout.tiles[k].alphaReadoutColumns = zip(tiles[k].readoutReferenceColumns, read.columns).map { ref, now in
+                    (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
+                }
             }
         }
         return readout
@@ -242,4 +318,10 @@ public struct TileReadState: Sendable {
     /// Per row i: Σ_j (G⁺_ij + G⁻_ij) (S) of the read conductances, `[rows]`; the energy
     /// counts of `ConversionStats` weight each driven input by it (empty: not counted).
     public internal(set) var rowConductance: [Float] = []
+    /// Per column: drift-compensation factor of the noise-free per-column method.
+    public internal(set) var alphaExactColumns: [Float] = []
+    /// Per column: drift-compensation factor of the per-column read-out method.
+    public internal(set) var alphaReadoutColumns: [Float] = []
+    /// Per channel: the ADC of a calibrated range policy (empty: `spec.adc` for all).
+    public internal(set) var adcChannels: [Quantizer] = []
 }

@@ -12,6 +12,8 @@ public struct AnalogReadout: Sendable {
     public internal(set) var tiles: [TileReadState]
     /// Time since programming (s) this state was derived for.
     public let tInference: Double
+    /// A readout stage that failed (the IR-drop solver); `forward` throws it.
+    public internal(set) var stageError: CrossbarError? = nil
 
     /// The effective weights `[outputs × inputs]` (layer units) this state represents,
     /// before converters: for inspection and tests.
@@ -41,11 +43,16 @@ public struct AnalogReadout: Sendable {
         _ x: Matrix, compensation: DriftCompensation = .none, rng: inout Xoshiro256,
         stats: inout ConversionStats
     ) throws -> Matrix {
+        if let stageError { throw stageError }
         guard x.columns == inputs else {
             throw CrossbarError("MVM input has shape \(x.shape) but the weights are [\(outputs) × \(inputs)]: inputs must have \(inputs) columns")
         }
         if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
             throw CrossbarError("MVM input [\(bad / max(inputs, 1)), \(bad % max(inputs, 1))] is \(x.values[bad]); inputs must be finite")
+        }
+        guard isADCCalibrated else {
+            throw CrossbarError(
+                "adc.range_policy = \(spec.adcRangePolicy.rawValue) needs a calibration batch, but this readout was not calibrated (AnalogReadout.calibratingADC; `aimc mvm --calibration`); refusing to fall back to the fixed range")
         }
         stats.inputVectors += x.rows
         var out = Matrix(rows: x.rows, columns: outputs)
@@ -53,15 +60,18 @@ public struct AnalogReadout: Sendable {
         x.values.withUnsafeBufferPointer { xp in
             out.values.withUnsafeMutableBufferPointer { op in
                 for k in tiles.indices {
-                    let alpha: Float
+                    var alpha: Float = 1
+                    var columnAlpha: [Float] = []
                     switch compensation {
                     case .none: alpha = 1
                     case .global: alpha = tiles[k].alphaReadout
                     case .globalExact: alpha = tiles[k].alphaExact
+                    case .column: columnAlpha = tiles[k].alphaReadoutColumns
+                    case .columnExact: columnAlpha = tiles[k].alphaExactColumns
                     }
                     forwardTile(
                         k, x: xp.baseAddress!, ldx: inputs, batch: x.rows, out: op.baseAddress!, ldo: outputs,
-                        alpha: alpha, rng: &rng, stats: &stats)
+                        alpha: alpha, rng: &rng, stats: &stats, columnAlpha: columnAlpha)
                 }
             }
         }
@@ -71,46 +81,47 @@ public struct AnalogReadout: Sendable {
     /// Mean |output| (layer units, no compensation) of tile `k` read with one-hot inputs
     /// for each of its rows through the full converter path.
     func calibrationRead(tile k: Int, rng: inout Xoshiro256) -> Float {
-        let t = tiles[k].mapping
-        let rows = t.rows, cols = t.columns
-        if rows == 0 || cols == 0 { return 0 }
-        var eye = [Float](repeating: 0, count: rows * rows)
-        for i in 0..<rows { eye[i * rows + i] = 1 }
-        var y = [Float](repeating: 0, count: rows * cols)
-        var stats = ConversionStats()
-        eye.withUnsafeBufferPointer { e in
-            y.withUnsafeMutableBufferPointer { yp in
-                forwardTile(
-                    k, x: e.baseAddress!, ldx: rows, inputOffset: 0, batch: rows, out: yp.baseAddress!, ldo: cols,
-                    outputOffset: 0, alpha: 1, rng: &rng, stats: &stats)
-            }
-        }
-        var s: Double = 0
-        for v in y { s += Double(abs(v)) }
-        return Float(s / Double(y.count))
+        calibrationReads(tile: k, rng: &rng).mean
     }
 
     /// Runs tile `k` on a batch and adds its outputs into `out`.
     func forwardTile(
         _ k: Int, x: UnsafePointer<Float>, ldx: Int, batch: Int, out: UnsafeMutablePointer<Float>, ldo: Int,
-        alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats
+        alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats, columnAlpha: [Float] = [],
+        capture: PreADCCapture? = nil
     ) {
         let t = tiles[k].mapping
         forwardTile(
             k, x: x, ldx: ldx, inputOffset: t.rowRange.lowerBound, batch: batch, out: out, ldo: ldo,
-            outputOffset: t.columnRange.lowerBound, alpha: alpha, rng: &rng, stats: &stats)
+            outputOffset: t.columnRange.lowerBound, alpha: alpha, rng: &rng, stats: &stats,
+            columnAlpha: columnAlpha, capture: capture)
     }
 
     func forwardTile(
         _ k: Int, x: UnsafePointer<Float>, ldx: Int, inputOffset: Int, batch: Int,
         out: UnsafeMutablePointer<Float>, ldo: Int, outputOffset: Int,
-        alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats
+        alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats, columnAlpha: [Float] = [],
+        capture: PreADCCapture? = nil
     ) {
         let state = tiles[k]
-        let rows = state.mapping.rows, cols = state.mapping.columns
+        // cols: ADC channels (slices × outputs); the logical outputs are combined at the end.
+        let rows = state.mapping.rows, cols = state.mapping.channels
         let dac = spec.dac, adc = spec.adc
+        let adcs = state.adcChannels
         let sigma = spec.outputNoise
-        let useBM = spec.boundManagement && !adc.isIdeal
+        let useBM = spec.boundManagement && (adcs.isEmpty ? !adc.isIdeal : adcs.contains { !$0.isIdeal })
+        let planes = spec.inputPlanes
+        let bitSerial = planes > 1 || (spec.dacBitSerial && !dac.isIdeal)
+        let perRowNoise = sigma > 0 && spec.outputNoiseStreams == .perRow
+        let callSeed: UInt64 = perRowNoise ? rng.next() : 0
+        let offsets = state.mapping.digitalOffset
+        var inputSum = [Float](repeating: 0, count: offsets.isEmpty ? 0 : batch)
+        let devicesPerRow: Int
+        switch state.mapping.minusDevices {
+        case .pair: devicesPerRow = cols * 2
+        case .reference: devicesPerRow = cols + state.mapping.sliceCoefficients.count
+        case .none: devicesPerRow = cols
+        }
         var inputScale = [Float](repeating: 1, count: batch)
         var bmFactor = [Float](repeating: 1, count: batch)
         var xq = [Float](repeating: 0, count: batch * rows)
@@ -148,6 +159,7 @@ public struct AnalogReadout: Sendable {
                     let dst = q.baseAddress! + s * rows
                     if m == 0 {
                         for i in 0..<rows { dst[i] = 0 }
+                        if !offsets.isEmpty { inputSum[b] = 0 }
                         continue
                     }
                     let inv = 1 / (m * bmFactor[b])
@@ -159,6 +171,11 @@ public struct AnalogReadout: Sendable {
                             if dac.clips(v) { local.dacClipped += 1 }
                             dst[i] = dac.quantize(v)
                         }
+                    }
+                    if !offsets.isEmpty {
+                        var sx: Float = 0
+                        for i in 0..<rows { sx += dst[i] }
+                        inputSum[b] = sx
                     }
                     // Energy counts of this read: driven rows and Σ x_q^p · ΣG (no random
                     // draws; the outputs do not depend on them).
@@ -174,7 +191,7 @@ public struct AnalogReadout: Sendable {
                         }
                     }
                     local.activeInputs += active
-                    local.activeCells += active * cols * 2
+                    local.activeCells += active * devicesPerRow
                     local.squaredInputConductance += squared
                     local.absInputConductance += absolute
                     local.bitInputConductance += bitwise
@@ -182,43 +199,84 @@ public struct AnalogReadout: Sendable {
             }
             local.tileReads += n
             local.dacConversionsAll += n * rows
-            local.adcConversionsAll += n * cols
-            // Analogue MVM: y[0..<n] = xq[0..<n] · Mᵀ.
-            var yc = [Float](repeating: 0, count: n * cols)
-            xq.withUnsafeBufferPointer { q in
-                state.matrix.withUnsafeBufferPointer { mp in
-                    yc.withUnsafeMutableBufferPointer { yp in
-                        BLAS.sgemm(
-                            transA: false, transB: true, m: n, n: cols, k: rows, alpha: 1,
-                            a: q.baseAddress!, lda: rows, b: mp.baseAddress!, ldb: rows,
-                            beta: 0, c: yp.baseAddress!, ldc: cols)
+            local.adcConversionsAll += n * cols * planes
+            var clippedIn = [Int](repeating: 0, count: n), zeroedIn = clippedIn
+            // Bit-serial inputs: plane p drives sign(k)·bit_p(|k|) of each DAC level k
+            // (a 1-bit DAC), digitised alone and weighted by 2^p·Δ (shift-and-add).
+            var planeInput = [Float](repeating: 0, count: bitSerial ? n * rows : 0)
+            let inverseDACStep: Float = dac.isIdeal ? 0 : 1 / dac.step
+            for plane in 0..<planes {
+                let weight: Float = bitSerial ? Float(1 << plane) * dac.step : 1
+                if bitSerial {
+                    xq.withUnsafeBufferPointer { q in
+                        for i in 0..<(n * rows) {
+                            let level = Int((q[i] * inverseDACStep).rounded())
+                            let bit = (abs(level) >> plane) & 1
+                            planeInput[i] = level < 0 ? -Float(bit) : Float(bit)
+                        }
                     }
                 }
-            }
-            if sigma > 0 {
-                noise.withUnsafeMutableBufferPointer { z in
-                    let part = UnsafeMutableBufferPointer(rebasing: z[0..<(n * cols)])
-                    rng.fillGaussian(part)
-                    for i in 0..<(n * cols) { yc[i] += sigma * part[i] }
+                // Analogue MVM: y[0..<n] = xq[0..<n] · Mᵀ.
+                var yc = [Float](repeating: 0, count: n * cols)
+                (bitSerial ? planeInput : xq).withUnsafeBufferPointer { q in
+                    state.matrix.withUnsafeBufferPointer { mp in
+                        yc.withUnsafeMutableBufferPointer { yp in
+                            BLAS.sgemm(
+                                transA: false, transB: true, m: n, n: cols, k: rows, alpha: 1,
+                                a: q.baseAddress!, lda: rows, b: mp.baseAddress!, ldb: rows,
+                                beta: 0, c: yp.baseAddress!, ldc: cols)
+                        }
+                    }
+                }
+                if sigma > 0 && !perRowNoise {
+                    noise.withUnsafeMutableBufferPointer { z in
+                        let part = UnsafeMutableBufferPointer(rebasing: z[0..<(n * cols)])
+                        rng.fillGaussian(part)
+                        for i in 0..<(n * cols) { yc[i] += sigma * part[i] }
+                    }
+                } else if perRowNoise {
+                    // Row b's noise depends only on (call seed, b, read attempt, plane).
+                    noise.withUnsafeMutableBufferPointer { z in
+                        for s in 0..<n {
+                            let b = which?[s] ?? s
+                            var g = Xoshiro256(seed: callSeed, stream: [UInt64(b), UInt64(bmFactor[b].bitPattern), UInt64(plane)])
+                            let part = UnsafeMutableBufferPointer(rebasing: z[(s * cols)..<((s + 1) * cols)])
+                            g.fillGaussian(part)
+                            for j in 0..<cols { yc[s * cols + j] += sigma * part[j] }
+                        }
+                    }
+                }
+                if let capture {
+                    for s in 0..<n { for j in 0..<cols { capture.values[j].append(yc[s * cols + j]) } }
+                }
+                // ADC (per channel when calibrated), saturation check, into y.
+                for s in 0..<n {
+                    let b = which?[s] ?? s
+                    var clipped = 0, zeroed = 0
+                    for j in 0..<cols {
+                        let v = yc[s * cols + j]
+                        var q = v
+                        let converter = adcs.isEmpty ? adc : adcs[j]
+                        if !converter.isIdeal {
+                            if converter.clips(v) { clipped += 1 }
+                            q = converter.quantize(v)
+                            if q == 0 && v != 0 { zeroed += 1 }
+                        }
+                        if bitSerial {
+                            y[b * cols + j] = plane == 0 ? q * weight : y[b * cols + j] + q * weight
+                        } else {
+                            y[b * cols + j] = q
+                        }
+                    }
+                    clippedIn[s] += clipped
+                    zeroedIn[s] += zeroed
                 }
             }
-            // ADC, saturation check, copy to y.
             for s in 0..<n {
                 let b = which?[s] ?? s
-                var clipped = 0, zeroed = 0
-                for j in 0..<cols {
-                    let v = yc[s * cols + j]
-                    var q = v
-                    if !adc.isIdeal {
-                        if adc.clips(v) { clipped += 1 }
-                        q = adc.quantize(v)
-                        if q == 0 && v != 0 { zeroed += 1 }
-                    }
-                    y[b * cols + j] = q
-                }
-                saturated[b] = clipped > 0
-                clipCount[b] = clipped
-                zeroCount[b] = zeroed
+                saturated[b] = clippedIn[s] > 0
+                clipCount[b] = clippedIn[s]
+                zeroCount[b] = zeroedIn[s]
             }
         }
 
@@ -240,7 +298,12 @@ public struct AnalogReadout: Sendable {
 
         // Statistics of the kept conversions, rescale, accumulate.
         local.dacConversions += batch * rows
-        local.adcConversions += batch * cols
+        local.adcConversions += batch * cols * planes
+        // Combine channels into outputs: y_j = Σ_m c_m·(y_{m,j} − offset_{m,j}·Σx) (slices
+        // shift-and-add, digital offset subtraction), × per-column compensation.
+        let outputsHere = state.mapping.columns
+        let plain = cols == outputsHere && offsets.isEmpty && columnAlpha.isEmpty
+        let coefficients = state.mapping.sliceCoefficients
         for b in 0..<batch {
             let m = inputScale[b]
             let dst = out + b * ldo + outputOffset
@@ -248,8 +311,22 @@ public struct AnalogReadout: Sendable {
             local.adcZeroed += zeroCount[b]
             if m == 0 { continue }
             let f = m * bmFactor[b] * alpha
-            for j in 0..<cols {
-                dst[j] += y[b * cols + j] * f * state.mapping.digitalFactor[j]
+            if plain {
+                for j in 0..<cols {
+                    dst[j] += y[b * cols + j] * f * state.mapping.digitalFactor[j]
+                }
+                continue
+            }
+            for j in 0..<outputsHere {
+                var v: Float = 0
+                for (slice, c) in coefficients.enumerated() {
+                    let ch = slice * outputsHere + j
+                    var part = y[b * cols + ch]
+                    if !offsets.isEmpty { part -= offsets[ch] * inputSum[b] }
+                    v += c * part
+                }
+                let a = columnAlpha.isEmpty ? 1 : columnAlpha[j]
+                dst[j] += v * f * a * state.mapping.digitalFactor[j]
             }
         }
         stats.add(local)

@@ -73,7 +73,7 @@ public struct Benchmark {
         // 3. Analogue inference over the test set: `threads` workers over batches, BLAS on one
         //    thread each (as the runner does), one programming at t = 1 day.
         BLAS.setThreads(1)
-        let net = try AnalogNetwork(model: model, spec: config.hardware)
+        let net = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch())
         let readout = net.program(seed: config.seed).readout(tInference: 86400)
         let comp = config.compensation.first { $0 != .none } ?? .none
         let analogTime = try medianThrowing(runs) {

@@ -201,6 +201,13 @@ public enum HardwareBuilder {
         h.inputScaling = InputScaling(rawValue: try t.string(p + "input_scaling"))!
         h.boundManagement = try t.bool(p + "bound_management.enabled")
         h.boundManagementMaxFactor = try t.float(p + "bound_management.max_factor")
+        try StageBuilder.apply(t, prefix: p, to: &h)
+        h.irDrop.mode = IRDropMode(rawValue: try t.string(p + "ir_drop.mode"))!
+        h.irDrop.rowWireResistance = try t.double(p + "ir_drop.wire_resistance")
+        h.irDrop.columnWireResistance = h.irDrop.rowWireResistance
+        h.irDrop.pairLayout = PairLayout(rawValue: try t.string(p + "ir_drop.pair_layout"))!
+        h.irDrop.tolerance = try t.double(p + "ir_drop.tolerance")
+        h.irDrop.maxIterations = try t.int(p + "ir_drop.max_iterations")
         do {
             try h.validate()
         } catch let e as CrossbarError {

@@ -81,7 +81,7 @@ public struct EnergyReporter {
         let t = config.tInference.first ?? 0
         let compensation = config.compensation.first ?? .none
         BLAS.setThreads(1)
-        let readout = try AnalogNetwork(model: model, spec: config.hardware).program(seed: seed).readout(tInference: t)
+        let readout = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch()).program(seed: seed).readout(tInference: t)
         var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, 0])
         var stats: [ConversionStats] = []
         _ = try readout.forward(x, compensation: compensation, rng: &rng, stats: &stats)

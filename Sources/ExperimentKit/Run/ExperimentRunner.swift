@@ -28,6 +28,7 @@ public final class ExperimentRunner {
     /// Runs and writes `analog.csv`, `summary.json` and `resolved.yaml`.
     /// - Throws: `ConfigError`, `NetworksError` (data, weights) or `CrossbarError`.
     public func run(write: Bool = true) throws -> RunSummary {
+        if config.architecture != .mlp { return try runSequential(write: write) }  // ExperimentRunner+Network.swift
         var timing: [String: Double] = [:]
         var clock = Date()
         func lap(_ name: String) {
@@ -86,6 +87,9 @@ public final class ExperimentRunner {
     // MARK: Weights
 
     func obtainModel() throws -> (MLP, RunSummary.Weights) {
+        guard config.architecture == .mlp else {
+            throw ConfigError("\(config.file): network.architecture = \(config.architecture.rawValue): this command supports only mlp so far (aimc run supports every architecture)")
+        }
         if let file = config.weightsFile {
             let model = try MLP.load(npz: URL(fileURLWithPath: file))
             guard model.sizes == config.layerSizes else {
@@ -158,7 +162,7 @@ public final class ExperimentRunner {
     }
 
     func evaluateAnalog(_ model: MLP, _ test: LabeledImages) throws -> Evaluation {
-        let net = try AnalogNetwork(model: model, spec: config.hardware)
+        let net = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch())
         let batches: [(Matrix, ArraySlice<Int>)] = stride(from: 0, to: test.count, by: config.evaluationBatchSize).map {
             let r = $0..<min($0 + config.evaluationBatchSize, test.count)
             return (test.images.rows(r), test.labels[r])

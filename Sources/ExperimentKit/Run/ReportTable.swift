@@ -29,6 +29,7 @@ public enum ReportTable {
                 ["\($0.index)", "\($0.inputs) × \($0.outputs)", "\($0.tiles)",
                  pct($0.dacClippedFraction), pct($0.adcClippedFraction), pct($0.adcZeroedFraction)]
             })
+        if let c = s.comparison { out += "\n" + ComparisonTable.render(c) }
         if let e = s.energy { out += "\n" + EnergyTable.render(e) }
         return out
     }

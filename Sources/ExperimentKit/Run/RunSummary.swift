@@ -67,6 +67,8 @@ public struct RunSummary: Codable, Sendable {
     public var timingSeconds: [String: Double]
     /// Energy and latency per inference of the analogue hardware and the GPU baseline.
     public var energy: EnergySummary? = nil
+    /// Plain vs hardware-aware training (`evaluation.compare_plain`), nil otherwise.
+    public var comparison: Comparison? = nil
 
     /// Pretty JSON with sorted keys.
     public func json() throws -> Data {

@@ -1,0 +1,59 @@
+/// Hardware keys of the fault, mapping, converter and device stages (relative to
+/// `hardware.`); part of `HardwareKeys.all`. Every default leaves the stage off.
+public enum StageKeys {
+    static let rate = 0.0...1.0
+    static let branchDoc = "[breakpoint, a, b, lo, hi]: below the breakpoint r_b the value is clip(a·ln r + b, lo, hi)"
+    public static let all: [KeySpec] = [
+        // Devices
+        KeySpec(key: "device.conductance_levels", kind: .integer(0...65536), defaultValue: "0",
+                doc: "Finite conductance states: targets round to the nearest of n equally spaced levels between g_min and g_max (monotonic in w); 0 is continuous."),
+        KeySpec(key: "device.relaxation.times", kind: .numberList(1e-9...1e12, count: 0...8), defaultValue: "[86400, 172800]",
+                doc: "rram: times after programming of the relaxation fits, seconds, increasing and > device.drift.t0 (Wan 2022: 1 day, 2 days)."),
+        KeySpec(key: "device.relaxation.coefficients_uS", kind: .numberList(-1000...1000, count: 0...40),
+                defaultValue: "[0.701, 22.086, -50.773, 47.095, -16.458, 0.782, 20.274, -43.507, 37.062, -11.934]",
+                doc: "rram: σ_t(r) polynomial coefficients in µS (as programming_noise.coefficients_uS), one group per relaxation time, concatenated (aihwkit ReRamWan2022NoiseModel)."),
+        KeySpec(key: "device.relaxation.scale", kind: .number(0...100), defaultValue: "1.0", doc: "rram: multiplies the relaxation σ; 0 switches relaxation off."),
+        KeySpec(key: "device.hermes.drift_mean_branch", kind: .numberList(-10...10, count: 5...5), defaultValue: "[0.0945, -0.0387, -0.0182, 0.0720, 0.13]",
+                doc: "pcm_hermes: μ_ν(r) " + branchDoc + " (Le Gallo 2023 via aihwkit HermesNoiseModel)."),
+        KeySpec(key: "device.hermes.drift_mean_polynomial", kind: .numberList(-10...10, count: 1...5), defaultValue: "[0.0736, -0.0126, -0.0436]",
+                doc: "pcm_hermes: μ_ν(r) = p0 + p1·r + p2·r² + … at or above the breakpoint."),
+        KeySpec(key: "device.hermes.drift_std_branch", kind: .numberList(-10...10, count: 5...5), defaultValue: "[0.3055, -0.0117, -0.0057, 0.0091, 0.04]",
+                doc: "pcm_hermes: σ_ν(r) " + branchDoc + "."),
+        KeySpec(key: "device.hermes.drift_std_polynomial", kind: .numberList(-10...10, count: 1...5), defaultValue: "[0.0073, 0.0093, -0.0118]",
+                doc: "pcm_hermes: σ_ν(r) polynomial at or above the breakpoint."),
+        KeySpec(key: "device.hermes.read_noise_branch", kind: .numberList(-10...10, count: 5...5), defaultValue: "[0.16, -0.0117, -0.0069, 0.015, 0.04]",
+                doc: "pcm_hermes: Q_s(r) of the 1/f read noise " + branchDoc + "."),
+        KeySpec(key: "device.hermes.read_noise_polynomial", kind: .numberList(-10...10, count: 1...5), defaultValue: "[0.0123, 0.0211, -0.0280, 0.0069]",
+                doc: "pcm_hermes: Q_s(r) polynomial at or above the breakpoint."),
+        // Faults and variability
+        KeySpec(key: "faults.stuck_at_g_max", kind: .number(rate), defaultValue: "0.0",
+                doc: "Fraction of devices stuck at g_max (drawn per device at programming; disjoint from stuck_at_g_min; no drift)."),
+        KeySpec(key: "faults.stuck_at_g_min", kind: .number(rate), defaultValue: "0.0",
+                doc: "Fraction of devices stuck at g_min; stuck_at_g_max + stuck_at_g_min ≤ 1."),
+        KeySpec(key: "faults.g_max_spread", kind: .number(0...10), defaultValue: "0.0",
+                doc: "Device-to-device spread of g_max: relative σ of a per-device factor γ = max(0, 1 + σ·N); a target g_T is programmed as g_min + (g_T − g_min)·γ."),
+        KeySpec(key: "faults.dead_row_rate", kind: .number(rate), defaultValue: "0.0", doc: "Probability that a tile row (word line) is open: its devices read 0 S."),
+        KeySpec(key: "faults.dead_column_rate", kind: .number(rate), defaultValue: "0.0", doc: "Probability that a tile column (ADC channel's bit line) is open: its devices read 0 S."),
+        KeySpec(key: "faults.dead_rows", kind: .integerList(0...65535, count: 0...65536), defaultValue: "[]", doc: "Tile-local indices of dead rows, on every tile."),
+        KeySpec(key: "faults.dead_columns", kind: .integerList(0...65535, count: 0...65536), defaultValue: "[]",
+                doc: "Tile-local indices of dead ADC channels (column j of slice m is channel m·outputs + j), on every tile."),
+        // Mapping and tiling
+        KeySpec(key: "mapping.offset_reference", kind: .choice(["column", "digital"]), defaultValue: "column",
+                doc: "offset scheme: remove the zero-weight offset with a reference column per tile and slice (analogue subtraction before the ADC) or digitally after the ADC."),
+        KeySpec(key: "mapping.slices", kind: .integer(1...8), defaultValue: "1",
+                doc: "Device pairs (or devices) per weight, each on its own ADC channel, combined by shift-and-add with significance (2^slice_bits)^m."),
+        KeySpec(key: "mapping.slice_bits", kind: .integer(0...16), defaultValue: "0",
+                doc: "Bits per slice: > 0 quantises |w| to slices × slice_bits bits and stores its base-2^b digits; 0 stores the full weight in every slice (equal significance, averaged)."),
+        KeySpec(key: "tile.split", kind: .boolean, defaultValue: "true",
+                doc: "Whether a layer larger than one tile is split over several tiles; false makes such a layer an error when it is built."),
+        // Converters
+        KeySpec(key: "adc.range_policy", kind: .choice(["fixed", "calibrated", "calibrated_per_column"]), defaultValue: "fixed",
+                doc: "ADC range: fixed (adc.range), calibrated (per tile: a percentile of |pre-ADC outputs| on a calibration batch) or calibrated_per_column (per ADC channel)."),
+        KeySpec(key: "adc.calibration_percentile", kind: .number(1e-6...100), defaultValue: "99.99",
+                doc: "Percentile of |pre-ADC outputs| over the calibration batch that a calibrated ADC range covers."),
+        KeySpec(key: "dac.bit_serial", kind: .boolean, defaultValue: "false",
+                doc: "Bit-serial inputs: each magnitude bit of the DAC level drives the array alone (1-bit DAC with sign), is digitised, and the results are shifted and added."),
+        KeySpec(key: "output_noise_streams", kind: .choice(["shared", "per_row"]), defaultValue: "shared",
+                doc: "Output noise: shared (one stream per batch, row after row) or per_row (a row's noise depends only on its index in the call, never on the other rows of the batch)."),
+    ]
+}

@@ -1,0 +1,239 @@
+import Crossbar
+import NumericKernels
+
+/// A `SequentialNetwork` mapped onto analogue tiles: every dense and convolutional layer's
+/// weight matrix on crossbars (`AnalogMatrix`, so devices, converters, drift
+/// compensation, faults, mappings and IR drop apply to convolutions exactly as to dense
+/// layers); biases, pooling, activations, residual additions and batch norms that cannot be
+/// folded stay digital. Batch norm is folded into the preceding layer before mapping.
+///
+/// A convolution is lowered with im2col: its `[outChannels × inChannels·kh·kw]` matrix
+/// performs one MVM per output pixel. When that matrix has more rows (inputs) than a tile,
+/// it is split at kernel boundaries — ⌊tile.rows / (kh·kw)⌋ whole input channels per
+/// tile row-block, each block its own `AnalogMatrix` whose partial sums are added
+/// digitally — so that no kernel straddles two tiles; a kernel larger than a tile
+/// (kh·kw > tile.rows) falls back to the plain split of `AnalogMatrix`.
+public struct AnalogSequentialNetwork: Sendable {
+    /// The network with batch norm folded and dropout removed.
+    public let network: SequentialNetwork
+    /// One entry per weighted layer, depth first (residual body before shortcut).
+    public let units: [AnalogUnit]
+    /// ADC calibration batch (network inputs) for calibrated ADC range policies.
+    public let calibration: Matrix?
+
+    /// - Throws: `CrossbarError` for invalid hardware or weights.
+    public init(network: SequentialNetwork, spec: HardwareSpec, calibration: Matrix? = nil) throws {
+        let folded = network.foldingBatchNorm()
+        self.network = folded
+        var units: [AnalogUnit] = []
+        try Self.collect(folded.layers, spec: spec, into: &units)
+        self.units = units
+        self.calibration = calibration
+    }
+
+    static func collect(_ layers: [Layer], spec: HardwareSpec, into units: inout [AnalogUnit]) throws {
+        for l in layers {
+            switch l {
+            case .dense(let d):
+                units.append(AnalogUnit(groups: [0..<d.inputs], matrices: [try AnalogMatrix(weights: d.weight, spec: spec)]))
+            case .conv2d(let c):
+                let groups = kernelAlignedGroups(channels: c.inChannels, kernelSize: c.kernelHeight * c.kernelWidth, tileRows: spec.tileRows, split: spec.splitLayers)
+                let matrices = try groups.map { r in
+                    try AnalogMatrix(weights: r.count == c.fieldSize ? c.weight : c.weight.block(rows: 0..<c.outChannels, columns: r), spec: spec)
+                }
+                units.append(AnalogUnit(groups: groups, matrices: matrices))
+            case .residual(let r):
+                try collect(r.body, spec: spec, into: &units)
+                try collect(r.shortcut, spec: spec, into: &units)
+            default: break
+            }
+        }
+    }
+
+    /// Input-column ranges of a convolution's matrix, one per tile row-block: whole input
+    /// channels (kernelSize columns each), as many as fit in `tileRows`; a single range when
+    /// the matrix fits, when splitting is off, or when one kernel exceeds a tile.
+    public static func kernelAlignedGroups(channels: Int, kernelSize: Int, tileRows: Int, split: Bool) -> [Range<Int>] {
+        let k = channels * kernelSize
+        let perTile = tileRows / kernelSize
+        if k <= tileRows || !split || perTile < 1 { return [0..<k] }
+        return stride(from: 0, to: channels, by: perTile).map { c0 in (c0 * kernelSize)..<(min(c0 + perTile, channels) * kernelSize) }
+    }
+
+    /// Programs every matrix: weighted layer i uses seed `mix(seed, [i])` (a layer split at
+    /// kernel boundaries: block g uses `mix(seed, [i, g])`), as `AnalogNetwork` does for
+    /// an MLP, so that a network of dense layers programs identically.
+    public func program(seed: UInt64) -> ProgrammedSequentialNetwork {
+        ProgrammedSequentialNetwork(
+            network: network,
+            units: units.enumerated().map { i, u in
+                u.matrices.enumerated().map { g, m in
+                    m.program(seed: Xoshiro256.mix(seed, u.matrices.count == 1 ? [UInt64(i)] : [UInt64(i), UInt64(g)]))
+                }
+            },
+            groups: units.map(\.groups), calibration: calibration)
+    }
+}
+
+/// One weighted layer on tiles: a matrix per kernel-aligned block of inputs.
+public struct AnalogUnit: Sendable {
+    /// Input-column range of each block.
+    public let groups: [Range<Int>]
+    public let matrices: [AnalogMatrix]
+    /// Tiles of all blocks.
+    public var tileCount: Int { matrices.reduce(0) { $0 + $1.tiles.count } }
+    /// Inputs × outputs of the whole layer matrix.
+    public var inputs: Int { groups.last?.upperBound ?? 0 }
+    public var outputs: Int { matrices.first?.outputs ?? 0 }
+}
+
+/// A programmed network, from which each evaluation time is read.
+public struct ProgrammedSequentialNetwork: Sendable {
+    public let network: SequentialNetwork
+    /// Per weighted layer, per block.
+    public let units: [[ProgrammedMatrix]]
+    let groups: [[Range<Int>]]
+    public var calibration: Matrix?
+
+    /// The state `tInference` seconds after programming (see `ProgrammedMatrix.readout`),
+    /// with ADC ranges calibrated on the calibration batch when the policy asks for it (a
+    /// calibration failure is thrown by `forward`).
+    public func readout(tInference: Double) -> SequentialReadout {
+        var r = SequentialReadout(network: network, units: units.map { $0.map { $0.readout(tInference: tInference) } }, groups: groups)
+        guard let first = units.first?.first, first.spec.adcRangePolicy != .fixed, let calibration else { return r }
+        do {
+            r = try r.calibratingADC(calibration, seeds: units.map { $0.map(\.seed) })
+        } catch let e as CrossbarError {
+            r.calibrationError = e
+        } catch {
+            r.calibrationError = CrossbarError("\(error)")
+        }
+        return r
+    }
+}
+
+/// A network at one evaluation time.
+public struct SequentialReadout: Sendable {
+    public let network: SequentialNetwork
+    public internal(set) var units: [[AnalogReadout]]
+    let groups: [[Range<Int>]]
+    /// A failed ADC calibration; `forward` throws it.
+    public internal(set) var calibrationError: CrossbarError? = nil
+
+    /// Largest im2col block materialised at once (floats); bigger batches are processed
+    /// in chunks of whole samples, in order.
+    static let chunkFloats = 1 << 23
+
+    /// Logits `[batch × classes]` of `x` `[batch × inputCount]` through the analogue layers.
+    /// - Parameters:
+    ///   - rng: output-noise source, consumed layer by layer, block by block, chunk by chunk.
+    ///   - stats: per weighted layer converter counts, added to (resized to the layer count).
+    /// - Throws: `NetworksError(.shape)` for an input of the wrong size, `CrossbarError` for
+    ///   a non-finite input or a failed readout stage.
+    public func forward(
+        _ x: Matrix, compensation: DriftCompensation, rng: inout Xoshiro256, stats: inout [ConversionStats]
+    ) throws -> Matrix {
+        if let calibrationError { throw calibrationError }
+        if stats.count != units.count { stats = Array(repeating: ConversionStats(), count: units.count) }
+        var unit = 0
+        var mode = Mode.evaluate(compensation)
+        return try run(network.layers, try network.input(x), unit: &unit, mode: &mode, rng: &rng, stats: &stats).data
+    }
+
+    enum Mode {
+        case evaluate(DriftCompensation)
+        /// Calibrate each block's ADC on its inputs, with per-block generators.
+        case calibrate(seeds: [[UInt64]], calibrated: [[AnalogReadout]])
+    }
+
+    func run(
+        _ layers: [Layer], _ x: Tensor, unit: inout Int, mode: inout Mode, rng: inout Xoshiro256, stats: inout [ConversionStats]
+    ) throws -> Tensor {
+        var a = x
+        for (i, l) in layers.enumerated() {
+            do {
+                switch l {
+                case .dense(let d):
+                    try Layer.checkDense(d, a.shape)
+                    var y = try mvm(a.data, unit: unit, mode: &mode, rng: &rng, stats: &stats[unit])
+                    addBias(&y, d.bias)
+                    stats[unit].biasAdds += y.values.count
+                    a = Tensor(unchecked: y, shape: [d.outputs])
+                    unit += 1
+                case .conv2d(let c):
+                    let g = try c.geometry(a.shape)
+                    let perSample = g.p * g.k
+                    let chunk = max(1, Self.chunkFloats / max(perSample, 1))
+                    var pixels = Matrix(rows: a.batch * g.p, columns: c.outChannels)
+                    for s0 in stride(from: 0, to: a.batch, by: chunk) {
+                        let s1 = min(s0 + chunk, a.batch)
+                        let cols = Conv2d.im2col(a.data.rows(s0..<s1), g)
+                        let y = try mvm(cols, unit: unit, mode: &mode, rng: &rng, stats: &stats[unit])
+                        let base = s0 * g.p * c.outChannels
+                        for k in 0..<y.values.count { pixels.values[base + k] = y.values[k] }
+                    }
+                    let out = Conv2d.toNCHW(pixels, batch: a.batch, pixels: g.p, bias: c.bias)
+                    stats[unit].biasAdds += out.values.count
+                    a = Tensor(unchecked: out, shape: [c.outChannels, g.outH, g.outW])
+                    unit += 1
+                case .residual(let r):
+                    var body = try run(r.body, a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
+                    let shortcut = try run(r.shortcut, a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
+                    guard body.shape == shortcut.shape else {
+                        throw NetworksError(.shape, "residual: body gives \(body.shape) but shortcut gives \(shortcut.shape)")
+                    }
+                    addInPlace(&body.data, shortcut.data)
+                    a = body
+                case .relu:
+                    a = try l.forward(a)
+                    if unit > 0 { stats[unit - 1].activations += a.data.values.count }
+                default:
+                    a = try l.forward(a)
+                }
+            } catch let e as NetworksError {
+                throw NetworksError(.shape, "layer \(i) (\(l.kindName)): \(e.message)")
+            }
+        }
+        return a
+    }
+
+    /// The layer matrix times `x` `[rows × inputs]`: blocks read in order and summed.
+    func mvm(_ x: Matrix, unit: Int, mode: inout Mode, rng: inout Xoshiro256, stats: inout ConversionStats) throws -> Matrix {
+        let blocks = groups[unit]
+        var out: Matrix? = nil
+        for (g, r) in blocks.enumerated() {
+            let xg = blocks.count == 1 ? x : x.block(rows: 0..<x.rows, columns: r)
+            let y: Matrix
+            switch mode {
+            case .evaluate(let compensation):
+                y = try units[unit][g].forward(xg, compensation: compensation, rng: &rng, stats: &stats)
+            case .calibrate(let seeds, var calibrated):
+                var crng = Xoshiro256(seed: seeds[unit][g], stream: [8, units[unit][g].tInference.bitPattern])
+                let c = try units[unit][g].calibratingADC(xg, rng: &crng)
+                calibrated[unit][g] = c
+                mode = .calibrate(seeds: seeds, calibrated: calibrated)
+                var st = ConversionStats()
+                y = try c.forward(xg, compensation: .none, rng: &crng, stats: &st)
+            }
+            if out == nil { out = y } else { addInPlace(&out!, y) }
+        }
+        return out!
+    }
+
+    /// This readout with every block's ADC ranges calibrated on the network inputs `x`:
+    /// each block on its own inputs computed through the calibrated layers before it
+    /// (output noise from stream `[8, bits(t_inference)]` of the block's programming seed).
+    /// - Throws: `CrossbarError` when a block cannot be calibrated, `NetworksError` for a
+    ///   misshaped batch.
+    public func calibratingADC(_ x: Matrix, seeds: [[UInt64]]) throws -> SequentialReadout {
+        var mode = Mode.calibrate(seeds: seeds, calibrated: units)
+        var unit = 0
+        var rng = Xoshiro256(seed: 0)
+        var stats = Array(repeating: ConversionStats(), count: units.count)
+        _ = try run(network.layers, try network.input(x), unit: &unit, mode: &mode, rng: &rng, stats: &stats)
+        guard case .calibrate(_, let calibrated) = mode else { return self }
+        var r = self
+        r.units = calibrated
+        return r
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import NumericKernels
+
+/// A feed-forward network of `Layer`s applied in order, with residual blocks for skip
+/// connections: CNNs (`Architectures.lenet5`), ResNets (`Architectures.resnet`), MLPs, and
+/// networks imported from PyTorch (`NetworkDescription`).
+///
+/// Inputs are `[batch × inputShape.product]`, each row a sample in C order; outputs are the
+/// logits `[batch × classes]`. Every layer checks the shape it is given on every call and
+/// throws `NetworksError(.shape)` naming the layer and both shapes; nothing is cached
+/// between calls.
+public struct SequentialNetwork: Equatable, Sendable {
+    /// Per-sample input shape, e.g. `[1, 28, 28]` or `[784]`.
+    public let inputShape: [Int]
+    public var layers: [Layer]
+
+    /// - Throws: `NetworksError(.shape)` when the layers do not chain from `inputShape`.
+    public init(inputShape: [Int], layers: [Layer]) throws {
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw NetworksError(.shape, "network input shape \(inputShape) must have dimensions ≥ 1")
+        }
+        self.inputShape = inputShape
+        self.layers = layers
+        _ = try outputShape
+    }
+
+    /// The per-sample output shape.
+    public var outputShape: [Int] {
+        get throws { try Self.outputShape(layers, inputShape) }
+    }
+
+    static func outputShape(_ layers: [Layer], _ input: [Int]) throws -> [Int] {
+        var s = input
+        for (i, l) in layers.enumerated() {
+            do { s = try l.outputShape(s) } catch let e as NetworksError {
+                throw NetworksError(.shape, "layer \(i) (\(l.kindName)): \(e.message)")
+            }
+        }
+        return s
+    }
+
+    /// Values per input sample.
+    public var inputCount: Int { inputShape.reduce(1, *) }
+
+    /// Digital FP32 logits of `x` `[batch × inputCount]` (inference mode).
+    /// - Throws: `NetworksError(.shape)` when `x` does not have `inputCount` columns.
+    public func forward(_ x: Matrix) throws -> Matrix {
+        var a = try input(x)
+        for (i, l) in layers.enumerated() {
+            do { a = try l.forward(a) } catch let e as NetworksError {
+                throw NetworksError(.shape, "layer \(i) (\(l.kindName)): \(e.message)")
+            }
+        }
+        return a.data
+    }
+
+    func input(_ x: Matrix) throws -> Tensor {
+        guard x.columns == inputCount else {
+            throw NetworksError(.shape, "network input has shape \(x.shape) but samples of shape \(inputShape) need \(inputCount) columns")
+        }
+        return Tensor(unchecked: x, shape: inputShape)
+    }
+
+    /// The same network for inference with every batch norm that directly follows a
+    /// convolution or dense layer folded into it (exact up to float rounding; see
+    /// `BatchNorm`), and dropout removed.
+    public func foldingBatchNorm() -> SequentialNetwork {
+        var copy = self
+        copy.layers = Self.fold(layers)
+        return copy
+    }
+
+    static func fold(_ layers: [Layer]) -> [Layer] {
+        var out: [Layer] = []
+        for l in layers {
+            switch l {
+            case .dropout: continue
+            case .residual(let r):
+                out.append(.residual(ResidualBlock(body: fold(r.body), shortcut: fold(r.shortcut))))
+            case .batchNorm(let bn):
+                switch out.last {
+                case .conv2d(var c)? where c.outChannels == bn.channels:
+                    foldInto(&c.weight, &c.bias, bn)
+                    out[out.count - 1] = .conv2d(c)
+                case .dense(var d)? where d.outputs == bn.channels:
+                    foldInto(&d.weight, &d.bias, bn)
+                    out[out.count - 1] = .dense(d)
+                default:
+                    out.append(l)
+                }
+            default: out.append(l)
+            }
+        }
+        return out
+    }
+
+    static func foldInto(_ w: inout Matrix, _ b: inout [Float], _ bn: BatchNorm) {
+        let (a, c) = bn.affine
+        for o in 0..<w.rows {
+            for k in 0..<w.columns { w[o, k] = Float(Double(w[o, k]) * a[o]) }
+            b[o] = Float(Double(b[o]) * a[o] + c[o])
+        }
+    }
+
+    /// Multiply-accumulates of the weighted layers per sample.
+    public var macsPerInference: Int {
+        (try? Self.macs(layers, inputShape)) ?? 0
+    }
+
+    static func macs(_ layers: [Layer], _ input: [Int]) throws -> Int {
+        var s = input, total = 0
+        for l in layers {
+            switch l {
+            case .dense(let d): total += d.inputs * d.outputs
+            case .conv2d(let c): total += try c.macs(s)
+            case .residual(let r): total += try macs(r.body, s) + macs(r.shortcut, s)
+            default: break
+            }
+            s = try l.outputShape(s)
+        }
+        return total
+    }
+
+    /// Number of trainable parameters.
+    public var parameterCount: Int {
+        namedArrays().filter { !$0.0.hasSuffix("running_mean") && !$0.0.hasSuffix("running_var") }.reduce(0) { $0 + $1.1.count }
+    }
+
+    // MARK: Named parameters
+
+    /// The parameters under PyTorch-style names: layer path `layers.i` (inside a residual
+    /// block `layers.i.body.j`, `layers.i.shortcut.j`) then `.weight`, `.bias` (conv2d:
+    /// weight `[out, in, kh, kw]`; dense `[out, in]`), batch norm `.weight` (γ), `.bias` (β),
+    /// `.running_mean`, `.running_var`. `names` overrides a path's prefix (see
+    /// `NetworkDescription`).
+    public func namedArrays(names: [String: String] = [:]) -> [(String, NumpyArray)] {
+        var out: [(String, NumpyArray)] = []
+        Self.collect(layers, path: "layers", names: names, into: &out)
+        return out
+    }
+
+    static func collect(_ layers: [Layer], path: String, names: [String: String], into out: inout [(String, NumpyArray)]) {
+        for (i, l) in layers.enumerated() {
+            let p = "\(path).\(i)"
+            let n = names[p] ?? p
+            switch l {
+            case .dense(let d):
+                out.append(("\(n).weight", NumpyArray(floats: d.weight.values, shape: [d.outputs, d.inputs])))
+                out.append(("\(n).bias", NumpyArray(floats: d.bias, shape: [d.outputs])))
+            case .conv2d(let c):
+                out.append(("\(n).weight", NumpyArray(floats: c.weight.values, shape: [c.outChannels, c.inChannels, c.kernelHeight, c.kernelWidth])))
+                out.append(("\(n).bias", NumpyArray(floats: c.bias, shape: [c.outChannels])))
+            case .batchNorm(let bn):
+                out.append(("\(n).weight", NumpyArray(floats: bn.scale, shape: [bn.channels])))
+                out.append(("\(n).bias", NumpyArray(floats: bn.shift, shape: [bn.channels])))
+                out.append(("\(n).running_mean", NumpyArray(floats: bn.runningMean, shape: [bn.channels])))
+                out.append(("\(n).running_var", NumpyArray(floats: bn.runningVariance, shape: [bn.channels])))
+            case .residual(let r):
+                collect(r.body, path: p + ".body", names: names, into: &out)
+                collect(r.shortcut, path: p + ".shortcut", names: names, into: &out)
+            default: break
+            }
+        }
+    }
+
+    /// Saves the parameters (`namedArrays()`) as float32 `.npz`, atomically.
+    public func save(npz url: URL) throws {
+        try NPZ.write(namedArrays(), to: url)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Crossbar
+import ExperimentKit
+import Foundation
+import NumericKernels
+
+/// `aimc ir-drop`: solves one random crossbar with wire resistance, exactly and approximately,
+/// and prints solve times and the approximation's error (optionally against ngspice).
+struct IRDropCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ir-drop",
+        abstract: "Time the IR-drop solvers on one random array and report the approximation's error.",
+        discussion: """
+            Conductances uniform in [g_min, g_max], inputs uniform in [0, read voltage] from --seed. Prints, for \
+            the exact solver (Schur-complement PCG) and the approximation (one block Gauss–Seidel sweep), the \
+            time to build the effective conductance A [columns × rows] of a forward read, and the error of the \
+            approximate and of the ideal (no-wire) output currents against the exact ones over --batch input \
+            vectors. --netlist writes the ngspice deck of the first input vector (template \
+            Circuits/spice/crossbar-read.cir); --ngspice also runs it and compares.
+            """)
+
+    @Option(help: "Word lines (inputs).") var rows: Int = 256
+    @Option(help: "Bit lines (outputs).") var columns: Int = 256
+    @Option(name: .customLong("wire-resistance"), help: "Ω per wire segment, rows and columns.") var wireResistance: Double = 0.35
+    @Option(name: .customLong("g-min"), help: "Smallest cell conductance, S.") var gMin: Double = 0
+    @Option(name: .customLong("g-max"), help: "Largest cell conductance, S.") var gMax: Double = 25e-6
+    @Option(name: .customLong("read-voltage"), help: "Largest input voltage, V.") var readVoltage: Double = 0.2
+    @Option(help: "Input vectors for the error statistics.") var batch: Int = 32
+    @Option(help: "Threads of the exact solver (the result does not depend on it).") var threads: Int = 1
+    @Option(help: "Seed of the conductances and inputs.") var seed: UInt64 = 0
+    @Option(help: "Relative residual of the exact solver.") var tolerance: Double = 1e-10
+    @Option(help: "Write the ngspice netlist of the first input vector here.") var netlist: String?
+    @Flag(help: "Run ngspice (`ngspice` on PATH) on that netlist and compare.") var ngspice = false
+
+    func validate() throws {
+        guard rows >= 1, columns >= 1, rows * columns <= 16_777_216 else { throw ValidationError("--rows × --columns must be in 1 … 2^24 cells") }
+        guard wireResistance >= 0, wireResistance.isFinite else { throw ValidationError("--wire-resistance must be ≥ 0 Ω") }
+        guard gMin >= 0, gMax > gMin else { throw ValidationError("need 0 ≤ --g-min < --g-max") }
+        guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be ≥ 1") }
+    }
+
+    func run() throws {
+        try userErrors {
+            var rng = Xoshiro256(seed: seed, stream: [0x1D])
+            let g = Matrix(rows: columns, columns: rows, values: (0..<(rows * columns)).map { _ in Float(gMin + (gMax - gMin) * Double(rng.nextUniform())) })
+            let inputs = (0..<batch).map { _ in (0..<rows).map { _ in readVoltage * Double(rng.nextUniform()) } }
+            let net = try CrossbarNetwork(conductances: g, rowWireResistance: wireResistance, columnWireResistance: wireResistance)
+            print("IR drop: \(rows) × \(columns) array, r = \(wireResistance) Ω per segment, g in [\(gMin), \(gMax)] S, seed \(seed)")
+            let (exact, er) = try net.effectiveConductance(mode: .exact, tolerance: tolerance, threads: threads)
+            let (approx, ar) = try net.effectiveConductance(mode: .approximate)
+            print(String(format: "  exact:       %.4f s  (%d PCG iterations, residual %.1e, %d thread(s))", er.seconds, er.iterations, er.relativeResidual, threads))
+            print(String(format: "  approximate: %.4f s", ar.seconds))
+            func currents(_ a: Matrix, _ v: [Double]) -> [Double] {
+                (0..<columns).map { j in (0..<rows).reduce(0.0) { $0 + Double(a[j, $1]) * v[$1] } }
+            }
+            var worstA = 0.0, sumA = 0.0, worstI = 0.0, sumI = 0.0, n = 0.0
+            for v in inputs {
+                let e = currents(exact, v), a = currents(approx, v), i = currents(g, v)
+                for j in 0..<columns where e[j] != 0 {
+                    let da = abs(a[j] - e[j]) / abs(e[j]), di = abs(i[j] - e[j]) / abs(e[j])
+                    worstA = max(worstA, da)
+                    worstI = max(worstI, di)
+                    sumA += da
+                    sumI += di
+                    n += 1
+                }
+            }
+            print(String(format: "  output currents vs exact over %d inputs: approximate max %.3e mean %.3e; ideal wires max %.3e mean %.3e (relative)",
+                         batch, worstA, sumA / max(n, 1), worstI, sumI / max(n, 1)))
+            guard netlist != nil || ngspice else { return }
+            let circuits = ConfigLoader.circuitsRoot(near: nil)
+            let template = try String(contentsOf: circuits.appendingPathComponent("spice/crossbar-read.cir"), encoding: .utf8)
+            let deck = try SpiceNetlist.render(template: template, network: net, voltages: inputs[0], direction: .forward,
+                                               title: "aimc ir-drop \(rows)x\(columns) r=\(wireResistance) seed \(seed)")
+            let path = netlist ?? FileManager.default.temporaryDirectory.appendingPathComponent("aimc-ir-drop-\(getpid()).cir").path
+            try deck.write(toFile: path, atomically: true, encoding: .utf8)
+            print("  netlist: \(path)")
+            guard ngspice else { return }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ngspice", "-b", path]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = Pipe()
+            let start = Date()
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let spice = try SpiceNetlist.parseCurrents(String(decoding: data, as: UTF8.self), outputs: columns)
+            let e = currents(exact, inputs[0]), a = currents(approx, inputs[0])
+            let de = zip(e, spice).map { abs($0 - $1) / abs($1) }.max() ?? 0
+            let da = zip(a, spice).map { abs($0 - $1) / abs($1) }.max() ?? 0
+            print(String(format: "  vs ngspice (%.2f s): exact max %.3e, approximate max %.3e (relative, first input)", Date().timeIntervalSince(start), de, da))
+        }
+    }
+}
