@@ -60,8 +60,20 @@ public struct Quantizer: Equatable, Sendable, Codable {
     public func quantize(_ v: Float) -> Float {
         if bits == 0 { return v }
         let d = step
-        let k = min(max((v / d).rounded(.toNearestOrEven), lowestIndex), highestIndex)
+        // Clamping before rounding is the same as after (the bounds are integers), and lets
+        // the rounding use the branch-free form below.
+        let k = Quantizer.roundHalfEven(min(max(v / d, lowestIndex), highestIndex))
         return k * d
+    }
+
+    /// Round-half-to-even of |x| ≤ 2²³ without a library call: adding and subtracting
+    /// 1.5·2²³ rounds in the FPU's default mode (to nearest, ties to even) and is exact for
+    /// such x; larger magnitudes (only for converters above 22 bits) use `rounded`.
+    @inlinable @inline(__always)
+    public static func roundHalfEven(_ x: Float) -> Float {
+        let magic: Float = 12_582_912
+        if abs(x) < 4_194_304 { return (x + magic) - magic }
+        return x.rounded(.toNearestOrEven)
     }
 
     /// Whether `v` lies beyond the converter's range (it would be clipped).

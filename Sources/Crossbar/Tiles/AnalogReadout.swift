@@ -134,6 +134,17 @@ public struct AnalogReadout: Sendable {
         let rowG = state.rowConductance
         let countConductance = rowG.count == rows
         let inverseStep: Float = dac.isIdeal ? 0 : 1 / dac.step
+        let countEnergy = stats.countsEnergy
+        // Converter constants hoisted out of the hot loops; the loops below compute exactly
+        // what `Quantizer.clips` and `Quantizer.quantize` do (clamp, then round half to even
+        // by the 1.5·2²³ trick, valid for converters of up to 22 bits).
+        let dacFast = !dac.isIdeal && dac.bits <= 22
+        let dacStep = dac.isIdeal ? 1 : dac.step, dacLo = dac.isIdeal ? 0 : dac.lowestIndex, dacHi = dac.isIdeal ? 0 : dac.highestIndex
+        let dacUpper = dac.range, dacLower: Float = dac.signed ? -dac.range : 0
+        let adcFast = adcs.isEmpty && !bitSerial && (adc.isIdeal || adc.bits <= 22)
+        let adcStep = adc.isIdeal ? 1 : adc.step, adcLo = adc.isIdeal ? 0 : adc.lowestIndex, adcHi = adc.isIdeal ? 0 : adc.highestIndex
+        let adcUpper = adc.range, adcLower: Float = adc.signed ? -adc.range : 0
+        let magic: Float = 12_582_912
 
         // Input scaling (abs-max per vector over this tile's inputs).
         for b in 0..<batch {
@@ -165,6 +176,14 @@ public struct AnalogReadout: Sendable {
                     let inv = 1 / (m * bmFactor[b])
                     if dac.isIdeal {
                         for i in 0..<rows { dst[i] = row[i] * inv }
+                    } else if dacFast {
+                        var clipped = 0
+                        for i in 0..<rows {
+                            let v = row[i] * inv
+                            clipped += (v > dacUpper || v < dacLower) ? 1 : 0
+                            dst[i] = ((min(max(v / dacStep, dacLo), dacHi) + magic) - magic) * dacStep
+                        }
+                        local.dacClipped += clipped
                     } else {
                         for i in 0..<rows {
                             let v = row[i] * inv
@@ -179,6 +198,7 @@ public struct AnalogReadout: Sendable {
                     }
                     // Energy counts of this read: driven rows and Σ x_q^p · ΣG (no random
                     // draws; the outputs do not depend on them).
+                    if !countEnergy { continue }
                     var active = 0
                     var squared: Double = 0, absolute: Double = 0, bitwise: Double = 0
                     for i in 0..<rows where dst[i] != 0 {
@@ -232,7 +252,9 @@ public struct AnalogReadout: Sendable {
                     noise.withUnsafeMutableBufferPointer { z in
                         let part = UnsafeMutableBufferPointer(rebasing: z[0..<(n * cols)])
                         rng.fillGaussian(part)
-                        for i in 0..<(n * cols) { yc[i] += sigma * part[i] }
+                        yc.withUnsafeMutableBufferPointer { yp in
+                            for i in 0..<(n * cols) { yp[i] += sigma * part[i] }
+                        }
                     }
                 } else if perRowNoise {
                     // Row b's noise depends only on (call seed, b, read attempt, plane).
@@ -250,6 +272,30 @@ public struct AnalogReadout: Sendable {
                     for s in 0..<n { for j in 0..<cols { capture.values[j].append(yc[s * cols + j]) } }
                 }
                 // ADC (per channel when calibrated), saturation check, into y.
+                if adcFast {
+                    yc.withUnsafeBufferPointer { ycp in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            for s in 0..<n {
+                                let b = which?[s] ?? s
+                                let src = ycp.baseAddress! + s * cols, dst = yp.baseAddress! + b * cols
+                                if adc.isIdeal {
+                                    for j in 0..<cols { dst[j] = src[j] }
+                                    continue
+                                }
+                                var clipped = 0, zeroed = 0
+                                for j in 0..<cols {
+                                    let v = src[j]
+                                    clipped += (v > adcUpper || v < adcLower) ? 1 : 0
+                                    let q = ((min(max(v / adcStep, adcLo), adcHi) + magic) - magic) * adcStep
+                                    zeroed += (q == 0 && v != 0) ? 1 : 0
+                                    dst[j] = q
+                                }
+                                clippedIn[s] += clipped
+                                zeroedIn[s] += zeroed
+                            }
+                        }
+                    }
+                } else {
                 for s in 0..<n {
                     let b = which?[s] ?? s
                     var clipped = 0, zeroed = 0
@@ -270,6 +316,7 @@ public struct AnalogReadout: Sendable {
                     }
                     clippedIn[s] += clipped
                     zeroedIn[s] += zeroed
+                }
                 }
             }
             for s in 0..<n {
@@ -312,8 +359,11 @@ public struct AnalogReadout: Sendable {
             if m == 0 { continue }
             let f = m * bmFactor[b] * alpha
             if plain {
-                for j in 0..<cols {
-                    dst[j] += y[b * cols + j] * f * state.mapping.digitalFactor[j]
+                y.withUnsafeBufferPointer { yp in
+                    state.mapping.digitalFactor.withUnsafeBufferPointer { df in
+                        let src = yp.baseAddress! + b * cols
+                        for j in 0..<cols { dst[j] += src[j] * f * df[j] }
+                    }
                 }
                 continue
             }

@@ -13,6 +13,11 @@ public struct ConversionStats: Equatable, Sendable, Codable {
     public var adcZeroed: Int = 0
     /// Samples × tiles that bound management had to re-run at least once.
     public var boundManagementRetries: Int = 0
+    /// Whether MVMs that add into these stats also count the data-dependent energy
+    /// quantities (active inputs and cells, conductance-weighted input sums). Switching it
+    /// off skips that work in the hot path; converter counts are always kept. Not added
+    /// by `add(_:)`.
+    public var countsEnergy: Bool = true
 
     // Operation counts for the energy model (module Energy). Counting draws no random
     // numbers and changes no output; every read of a tile counts, re-reads included.

@@ -225,7 +225,10 @@ public final class ExperimentRunner {
             var row: [Double] = []
             for (ci, c) in comps.enumerated() {
                 var hits = 0, total = 0
-                var st: [ConversionStats] = []
+                // Only the first method's statistics are kept: skip the energy counts of the others.
+                var uncounted = ConversionStats()
+                uncounted.countsEnergy = ci == 0
+                var st = [ConversionStats](repeating: uncounted, count: net.layers.count)
                 for (bi, (x, labels)) in batches.enumerated() {
                     var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, UInt64(bi)])
                     let logits = try readout.forward(x, compensation: c, rng: &rng, stats: &st)
