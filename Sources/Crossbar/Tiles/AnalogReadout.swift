@@ -43,17 +43,7 @@ public struct AnalogReadout: Sendable {
         _ x: Matrix, compensation: DriftCompensation = .none, rng: inout Xoshiro256,
         stats: inout ConversionStats
     ) throws -> Matrix {
-        if let stageError { throw stageError }
-        guard x.columns == inputs else {
-            throw CrossbarError("MVM input has shape \(x.shape) but the weights are [\(outputs) × \(inputs)]: inputs must have \(inputs) columns")
-        }
-        if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
-            throw CrossbarError("MVM input [\(bad / max(inputs, 1)), \(bad % max(inputs, 1))] is \(x.values[bad]); inputs must be finite")
-        }
-        guard isADCCalibrated else {
-            throw CrossbarError(
-                "adc.range_policy = \(spec.adcRangePolicy.rawValue) needs a calibration batch, but this readout was not calibrated (AnalogReadout.calibratingADC; `aimc mvm --calibration`); refusing to fall back to the fixed range")
-        }
+        try checkInput(x)
         stats.inputVectors += x.rows
         var out = Matrix(rows: x.rows, columns: outputs)
         if x.rows == 0 || outputs == 0 { return out }

@@ -222,25 +222,21 @@ public final class ExperimentRunner {
         var stats: [ConversionStats] = []
         for t in times {
             let readout = programmed.readout(tInference: t)
-            var row: [Double] = []
-            for (ci, c) in comps.enumerated() {
-                var hits = 0, total = 0
-                // Only the first method's statistics are kept: skip the energy counts of the others.
-                var uncounted = ConversionStats()
-                uncounted.countsEnergy = ci == 0
-                var st = [ConversionStats](repeating: uncounted, count: net.layers.count)
-                for (bi, (x, labels)) in batches.enumerated() {
-                    var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, UInt64(bi)])
-                    let logits = try readout.forward(x, compensation: c, rng: &rng, stats: &st)
-                    let pred = argmaxRows(logits)
-                    for (p, l) in zip(pred, labels) where p == l { hits += 1 }
-                    total += labels.count
+            // Every compensation method shares the first layer's read (see
+            // `NetworkReadout.forward(_:compensations:rng:stats:)`); statistics are those of
+            // the first method.
+            var hits = [Int](repeating: 0, count: comps.count), total = 0
+            var st: [ConversionStats] = []
+            for (bi, (x, labels)) in batches.enumerated() {
+                var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, UInt64(bi)])
+                let logits = try readout.forward(x, compensations: comps, rng: &rng, stats: &st)
+                for (ci, l) in logits.enumerated() {
+                    for (p, y) in zip(argmaxRows(l), labels) where p == y { hits[ci] += 1 }
                 }
-                row.append(Double(hits) / Double(max(total, 1)))
-                if ci == 0 {
-                    if stats.isEmpty { stats = st } else { for i in st.indices { stats[i].add(st[i]) } }
-                }
+                total += labels.count
             }
+            let row = hits.map { Double($0) / Double(max(total, 1)) }
+            if stats.isEmpty { stats = st } else { for i in st.indices { stats[i].add(st[i]) } }
             acc.append(row)
         }
         return (acc, stats)

@@ -1,0 +1,78 @@
+import NumericKernels
+
+extension AnalogReadout {
+    /// Throws for a failed readout stage, a wrong input width, a non-finite input or an
+    /// uncalibrated ADC range policy (the checks of every MVM).
+    func checkInput(_ x: Matrix) throws {
+        if let stageError { throw stageError }
+        guard x.columns == inputs else {
+            throw CrossbarError("MVM input has shape \(x.shape) but the weights are [\(outputs) × \(inputs)]: inputs must have \(inputs) columns")
+        }
+        if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
+            throw CrossbarError("MVM input [\(bad / max(inputs, 1)), \(bad % max(inputs, 1))] is \(x.values[bad]); inputs must be finite")
+        }
+        guard isADCCalibrated else {
+            throw CrossbarError(
+                "adc.range_policy = \(spec.adcRangePolicy.rawValue) needs a calibration batch, but this readout was not calibrated (AnalogReadout.calibratingADC; `aimc mvm --calibration`); refusing to fall back to the fixed range")
+        }
+    }
+
+    /// The same MVM as `forward` under several drift-compensation methods at once: the
+    /// tiles are read once (one DAC pass, one sgemm, one output-noise draw, one ADC pass
+    /// per tile, as `forward` with this `rng` would), and each method's factors scale the
+    /// digitised tile outputs. Result `i` equals `forward(x, compensation: methods[i])`
+    /// with the same starting `rng`, up to the rounding order of the factor (exactly for
+    /// `.none`).
+    ///
+    /// - Returns: one `[batch × outputs]` matrix per method, in order.
+    /// - Throws: as `forward`.
+    public func forward(
+        _ x: Matrix, compensations methods: [DriftCompensation], rng: inout Xoshiro256, stats: inout ConversionStats
+    ) throws -> [Matrix] {
+        try checkInput(x)
+        stats.inputVectors += x.rows
+        var outs = methods.map { _ in Matrix(rows: x.rows, columns: outputs) }
+        if x.rows == 0 || outputs == 0 || methods.isEmpty { return outs }
+        let batch = x.rows
+        for k in tiles.indices {
+            let t = tiles[k].mapping
+            let cols = t.columns
+            var partial = [Float](repeating: 0, count: batch * cols)
+            x.values.withUnsafeBufferPointer { xp in
+                partial.withUnsafeMutableBufferPointer { pp in
+                    forwardTile(
+                        k, x: xp.baseAddress!, ldx: inputs, inputOffset: t.rowRange.lowerBound, batch: batch,
+                        out: pp.baseAddress!, ldo: cols, outputOffset: 0, alpha: 1, rng: &rng, stats: &stats)
+                }
+            }
+            for (mi, method) in methods.enumerated() {
+                var factors = [Float](repeating: 1, count: cols)
+                switch method {
+                case .none: break
+                case .global: factors = [Float](repeating: tiles[k].alphaReadout, count: cols)
+                case .globalExact: factors = [Float](repeating: tiles[k].alphaExact, count: cols)
+                case .column: factors = tiles[k].alphaReadoutColumns
+                case .columnExact: factors = tiles[k].alphaExactColumns
+                }
+                let c0 = t.columnRange.lowerBound
+                let exact = method == .none
+                outs[mi].values.withUnsafeMutableBufferPointer { op in
+                    partial.withUnsafeBufferPointer { pp in
+                        factors.withUnsafeBufferPointer { fp in
+                            for b in 0..<batch {
+                                let dst = op.baseAddress! + b * outputs + c0
+                                let src = pp.baseAddress! + b * cols
+                                if exact {
+                                    for j in 0..<cols { dst[j] += src[j] }
+                                } else {
+                                    for j in 0..<cols { dst[j] += src[j] * fp[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return outs
+    }
+}
