@@ -21,6 +21,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .customLong("skip-drift"), help: "Do not time the config's whole drift evaluation.")
     var skipDrift = false
 
+    @Flag(name: .customLong("skip-ir-drop"), help: "Do not measure the IR-drop figures.")
+    var skipIRDrop = false
+
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
@@ -35,6 +38,7 @@ struct Bench: ParsableCommand {
         b.threads = threads
         b.runs = runs
         b.includeDriftEvaluation = !skipDrift
+        b.includeIRDrop = !skipIRDrop
         b.log = { eprint($0) }
         let report = try userErrors { try b.run() }
         if json {

@@ -39,6 +39,7 @@ public struct Benchmark {
     public var runs = 5
     public var threads = 2
     public var includeDriftEvaluation = true
+    public var includeIRDrop = true
     public var log: (String) -> Void = { _ in }
 
     public init(config: ExperimentConfig) { self.config = config }
@@ -78,7 +79,7 @@ public struct Benchmark {
         let comp = config.compensation.first { $0 != .none } ?? .none
         // The simulation itself; the energy model's data-dependent counts (which `aimc run`
         // makes for the first compensation method only) are timed separately below.
-        func analogPass(countEnergy: Bool) throws -> Double {
+        func analogPass(_ readout: NetworkReadout, countEnergy: Bool) throws -> Double {
             try medianThrowing(runs) {
                 try parallelForEach(chunks.count, threads: threads) { i in
                     var rng = Xoshiro256(seed: config.seed, stream: [9, UInt64(i)])
@@ -89,9 +90,25 @@ public struct Benchmark {
                 }
             }
         }
-        let analogTime = try analogPass(countEnergy: false)
+        let analogTime = try analogPass(readout, countEnergy: false)
         let analog = Double(test.count) / analogTime
-        let analogCountingTime = try analogPass(countEnergy: true)
+        let analogCountingTime = try analogPass(readout, countEnergy: true)
+        var notes: [String: Double] = ["analogue inference with energy counting (images/s)": Double(test.count) / analogCountingTime]
+
+        // 3b. The same with IR drop on: the solve happens once per readout (per evaluation
+        //     time), the MVMs then use the solved effective matrices.
+        if includeIRDrop {
+            for mode in [IRDropMode.approximate, .exact] {
+                var spec = config.hardware
+                spec.irDrop.mode = mode
+                let irNet = try AnalogNetwork(model: model, spec: spec, calibration: try config.adcCalibrationBatch())
+                let programmed = irNet.program(seed: config.seed)
+                let start = DispatchTime.now().uptimeNanoseconds
+                let irReadout = programmed.readout(tInference: 86400)
+                notes["IR drop \(mode.rawValue): readout solve of all tiles (s)"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                notes["IR drop \(mode.rawValue): analogue inference (images/s)"] = Double(test.count) / (try analogPass(irReadout, countEnergy: false))
+            }
+        }
 
         // 4. The config's whole drift evaluation, as `aimc run` does it.
         var driftSeconds: Double?
@@ -108,8 +125,7 @@ public struct Benchmark {
             digitalImagesPerSecond: digital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
             analogOverCeiling: analog / ceiling, driftEvaluationSeconds: driftSeconds,
             driftEvaluationShape: "\(config.repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensations × \(test.count) images",
-            peakResidentBytes: Int(usage.ru_maxrss) * 1024,
-            notes: ["analogue inference with energy counting (images/s)": Double(test.count) / analogCountingTime])
+            peakResidentBytes: Int(usage.ru_maxrss) * 1024, notes: notes)
     }
 
     /// Median wall time of `n` runs of `body` after one warm-up run.
