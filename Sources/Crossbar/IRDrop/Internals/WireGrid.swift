@@ -233,7 +233,7 @@ struct WireGrid {
         }
         if active.contains(true) {
             throw CrossbarError(
-                "IR drop: the exact solver (PCG) reached ir_drop.max_iterations = \(maxIterations) with relative residual \(worst) > ir_drop.tolerance = \(tolerance) on a \(na) × \(nb) array; raise max_iterations or tolerance")
+                "IR drop: the exact solver (PCG) reached ir_drop.max_iterations = \(maxIterations) with relative residual \(worst) > ir_drop.tolerance = \(tolerance) on \(na) input × \(nb) output lines; raise max_iterations or tolerance")
         }
         let ws = 1 / sensedResistance
         for r in 0..<nr {
