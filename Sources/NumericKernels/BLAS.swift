@@ -64,6 +64,16 @@ public enum BLAS {
         return out
     }
 
+    /// max |x_i| over `count` contiguous elements (0 when empty), through `cblas_isamax`,
+    /// which is vectorised where a Swift `max` reduction is not. Inputs must be finite
+    /// (the simulator checks them first).
+    @inlinable
+    public static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        if count <= 0 { return 0 }
+        let i = Int(cblas_isamax(Int32(count), x, 1))
+        return abs(x[i])
+    }
+
     /// Sets the number of OpenBLAS threads for subsequent calls (`openblas_set_num_threads`).
     ///
     /// The simulator parallelises over repeats and batches itself and runs BLAS on one

@@ -15,9 +15,9 @@ package enum GaussianSIMD {
         var e = Int32(bitPattern: bits >> 23) - 127
         var m = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000)  // [1, 2)
         // Move m to [√½, √2) without a branch.
-        let big: Int32 = m > 1.41421356 ? 1 : 0
-        m *= big == 1 ? 0.5 : 1
-        e += big
+        let big = m > 1.41421356
+        m = big ? m * 0.5 : m
+        e += big ? 1 : 0
         let s = (m - 1) / (m + 1)
         let s2 = s * s
         var p: Float = 2.0 / 11.0
@@ -49,11 +49,12 @@ package enum GaussianSIMD {
         c = c * t2 + 1
         // Rotate by q quarter turns.
         let qq = q & 3
-        let swap = qq & 1 == 1
+        let swap = (qq & 1) == 1
         let sv = swap ? c : s
         let cv = swap ? s : c
-        let sSign: Float = qq >= 2 ? -1 : 1
-        let cSign: Float = (qq == 1 || qq == 2) ? -1 : 1
+        // Signs: sin negative in quadrants 2, 3; cos negative in quadrants 1, 2.
+        let sSign = Float(1 - 2 * (qq >> 1))
+        let cSign = Float(1 - 2 * ((qq ^ (qq >> 1)) & 1))
         return (sv * sSign, cv * cSign)
     }
 }
@@ -61,43 +62,44 @@ package enum GaussianSIMD {
 extension Xoshiro256 {
     /// Fills `buffer` with independent N(0, 1) samples (see `GaussianSIMD`). Each 64-bit draw
     /// gives one pair (r·cos θ, r·sin θ), stored at positions 2j and 2j + 1; a fill of n
-    /// samples consumes ⌈n/2⌉ draws.
+    /// samples consumes ⌈n/2⌉ draws. The transform runs in separate simple loops over
+    /// blocks so that the compiler vectorises them.
     public mutating func fillGaussianFast(_ buffer: UnsafeMutableBufferPointer<Float>) {
         let n = buffer.count
+        if n == 0 { return }
         let block = 256
-        var u1 = [Float](repeating: 0, count: block / 2)
-        var k2 = [Int32](repeating: 0, count: block / 2)
+        let half = block / 2
+        // One scratch allocation per call: u1 | k | radius | cos | sin.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * half)
+        let ks = UnsafeMutablePointer<Int32>.allocate(capacity: half)
+        defer {
+            scratch.deallocate()
+            ks.deallocate()
+        }
+        let u1 = scratch, radius = scratch + half, cosv = scratch + 2 * half, sinv = scratch + 3 * half
         var start = 0
-        u1.withUnsafeMutableBufferPointer { u1p in
-            k2.withUnsafeMutableBufferPointer { k2p in
-                while start < n {
-                    let m = min(block, n - start)
-                    let pairs = (m + 1) / 2
-                    for j in 0..<pairs {
-                        let r = next()
-                        // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
-                        u1p[j] = (Float(UInt32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
-                        k2p[j] = Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF)
-                    }
-                    let out = buffer.baseAddress! + start
-                    if m == 2 * pairs {
-                        for j in 0..<pairs {
-                            let radius = (-2 * GaussianSIMD.log(u1p[j])).squareRoot()
-                            let (s, c) = GaussianSIMD.sincos2pi(k: k2p[j])
-                            out[2 * j] = radius * c
-                            out[2 * j + 1] = radius * s
-                        }
-                    } else {
-                        for j in 0..<pairs {
-                            let radius = (-2 * GaussianSIMD.log(u1p[j])).squareRoot()
-                            let (s, c) = GaussianSIMD.sincos2pi(k: k2p[j])
-                            out[2 * j] = radius * c
-                            if 2 * j + 1 < m { out[2 * j + 1] = radius * s }
-                        }
-                    }
-                    start += m
-                }
+        while start < n {
+            let m = min(block, n - start)
+            let pairs = (m + 1) / 2
+            for j in 0..<pairs {
+                let r = next()
+                // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
+                u1[j] = (Float(UInt32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
+                ks[j] = Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF)
             }
+            for j in 0..<pairs { radius[j] = (-2 * GaussianSIMD.log(u1[j])).squareRoot() }
+            for j in 0..<pairs {
+                let (s, c) = GaussianSIMD.sincos2pi(k: ks[j])
+                sinv[j] = s
+                cosv[j] = c
+            }
+            let out = buffer.baseAddress! + start
+            for j in 0..<(m / 2) {
+                out[2 * j] = radius[j] * cosv[j]
+                out[2 * j + 1] = radius[j] * sinv[j]
+            }
+            if m % 2 == 1 { out[m - 1] = radius[pairs - 1] * cosv[pairs - 1] }
+            start += m
         }
     }
 }

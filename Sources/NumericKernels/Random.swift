@@ -53,10 +53,17 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
 
-    /// Fills `buffer` with independent standard normal samples N(0, 1) (Box–Muller,
-    /// computed in `Double` and rounded to `Float`).
+    /// Fills `buffer` with independent standard normal samples N(0, 1): Box–Muller in
+    /// `Float` with polynomial log and sincos (`fillGaussianFast`, about 3× faster than
+    /// libm's); a fill of n samples consumes ⌈n/2⌉ draws.
     @inlinable
     public mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        fillGaussianFast(buffer)
+    }
+
+    /// Fills `buffer` with N(0, 1) samples by Box–Muller in `Double` with libm's log, cos
+    /// and sin: the slower reference the fast path is checked against.
+    public mutating func fillGaussianReference(_ buffer: UnsafeMutableBufferPointer<Float>) {
         let n = buffer.count
         var i = 0
         while i < n {

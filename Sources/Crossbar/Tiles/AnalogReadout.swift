@@ -140,9 +140,7 @@ public struct AnalogReadout: Sendable {
         for b in 0..<batch {
             let row = x + b * ldx + inputOffset
             if spec.inputScaling == .absMax {
-                var m: Float = 0
-                for i in 0..<rows { m = max(m, abs(row[i])) }
-                inputScale[b] = m
+                inputScale[b] = BLAS.absMax(row, count: rows)
             }
         }
 
