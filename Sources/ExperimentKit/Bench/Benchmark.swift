@@ -40,6 +40,7 @@ public struct Benchmark {
     public var threads = 2
     public var includeDriftEvaluation = true
     public var includeIRDrop = true
+    public var includeScaling = true
     public var log: (String) -> Void = { _ in }
 
     public init(config: ExperimentConfig) { self.config = config }
@@ -94,6 +95,19 @@ public struct Benchmark {
         let analog = Double(test.count) / analogTime
         let analogCountingTime = try analogPass(readout, countEnergy: true)
         var notes: [String: Double] = ["analogue inference with energy counting (images/s)": Double(test.count) / analogCountingTime]
+
+        // 3a. Scaling: a network with about 4.5× the MACs (784-1024-512-10, random weights),
+        //     same hardware; time per MAC should stay about the same.
+        if includeScaling {
+            let big = MLP(sizes: [784, 1024, 512, 10], seed: config.seed)
+            let bigReadout = try AnalogNetwork(model: big, spec: config.hardware, calibration: try config.adcCalibrationBatch())
+                .program(seed: config.seed).readout(tInference: 86400)
+            let bigTime = try analogPass(bigReadout, countEnergy: false)
+            let perMACSmall = analogTime / Double(test.count * macs)
+            let perMACBig = bigTime / Double(test.count * big.macsPerInference)
+            notes["scaling: 784-1024-512-10 (\(big.macsPerInference) MACs) analogue inference (images/s)"] = Double(test.count) / bigTime
+            notes["scaling: time per MAC, large ÷ default network"] = perMACBig / perMACSmall
+        }
 
         // 3b. The same with IR drop on: the solve happens once per readout (per evaluation
         //     time), the MVMs then use the solved effective matrices.
