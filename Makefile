@@ -1,6 +1,7 @@
 # aimc — analogue in-memory-compute simulator.
 #   make run    set up, build and run the main job (Experiments/fashion-mlp-pcm.yaml)
 #   make test   set up, build and run the test suite (with the Slurm test, make test-slurm)
+#   make bench  measure the simulator's speed on this machine (BENCHMARKS.md)
 # Set-up installs the missing Debian packages (with sudo when not root).
 
 SWIFT        ?= swift
@@ -9,7 +10,7 @@ APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashi
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 AIMC         := .build/release/aimc
 
-.PHONY: all setup build run test test-slurm keys clean
+.PHONY: all setup build run test test-slurm bench keys clean
 
 all: build
 
@@ -37,6 +38,11 @@ test: setup test-slurm
 
 test-slurm: build
 	$(SUDO) env PATH="$$PATH" bash Tests/slurm/sweep-on-slurm.sh
+
+# Speed on this machine: sgemm ceiling, digital and analogue inference, drift evaluation,
+# IR drop, scaling (see BENCHMARKS.md). Figures, never asserted by tests.
+bench: build
+	$(AIMC) bench $(CONFIG)
 
 keys: build
 	$(AIMC) keys --markdown
