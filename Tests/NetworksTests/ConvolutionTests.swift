@@ -3,7 +3,7 @@ import Foundation
 import NumericKernels
 import Testing
 
-@testable import Networks
+import Networks
 
 /// y[b, o, oy, ox] by the definition, in Double.
 private func directConv(_ x: [Float], batch: Int, c: Int, h: Int, w: Int, _ conv: Conv2d) -> ([Double], Int, Int) {
@@ -215,16 +215,17 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
         let net = try SequentialNetwork(inputShape: [2], layers: [.batchNorm(bn)])
         #expect(net.foldingBatchNorm().layers.count == 1)
         let y = try net.forward(Matrix(rows: 1, columns: 2, values: [1.5, 0.5]))
-        #expect(y.values == [2 * (1.5 - 0.5) / 2 + 1, 0.5 * (0.5 + 0.5) / 0.5 - 1])
+        let expected: [Float] = [2, 0]  // 2·(1.5 − 0.5)/2 + 1, 0.5·(0.5 + 0.5)/0.5 − 1
+        #expect(y.values == expected)
     }
 }
 
 @Suite struct GradientTests {
     /// Backpropagation against central finite differences of the mean cross-entropy (batch
     /// norm in training mode, dropout with a fixed mask): every parameter of every layer
-    /// type, |g − g_fd| ≤ 2e-3 + 3e-2·|g_fd| with h = 1e-2 on a Float network (the loss is
-    /// smooth at the sampled points: no ReLU or max-pool input lies within h·|∂/∂θ| of a kink
-    /// for these seeds).
+    /// type, |g − g_fd| ≤ 2e-3 + 3e-2·|g_fd| with h = 1e-3 on a Float network (Float rounding of
+    /// the loss contributes ~1e-4; h is small enough that no ReLU or max-pool input crosses a
+    /// kink or a tie for these seeds).
     @Test func everyLayerMatchesFiniteDifferences() throws {
         var net = try everyLayerNetwork(seed: 21, dropout: 0.25)
         // A max pool as well (replacing the average pool).
@@ -258,7 +259,7 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
                     var n = try SequentialNetwork(inputShape: net.inputShape, layers: layers)
                     return try trainer.gradients(&n, x, labels).0
                 }
-                let h: Float = 1e-2
+                let h: Float = 1e-3
                 let fd = (try loss(h) - loss(-h)) / Double(2 * h)
                 let g = Double(grads[k][i])
                 #expect(abs(g - fd) <= 2e-3 + 3e-2 * abs(fd), "parameter \(k)[\(i)]: backprop \(g), finite difference \(fd)")

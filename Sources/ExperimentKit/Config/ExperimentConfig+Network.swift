@@ -34,6 +34,15 @@ extension ExperimentConfig {
         return h
     }
 
+    /// `training.lr_schedule`.
+    public func learningRateSchedule() throws -> LearningRateSchedule {
+        let s = LearningRateSchedule(rawValue: try resolved.string("training.lr_schedule"))!
+        if architecture == .mlp && s != .constant {
+            throw ConfigError("\(file): training.lr_schedule = \(s.rawValue) needs network.architecture lenet5, resnet or custom; the mlp trainer uses a constant rate")
+        }
+        return s
+    }
+
     /// `evaluation.compare_plain`.
     public var comparePlain: Bool { (try? resolved.bool("evaluation.compare_plain")) ?? false }
 

@@ -129,6 +129,8 @@ public enum ExperimentKeys {
         KeySpec(key: "training.learning_rate", kind: .number(1e-9...10), defaultValue: "0.001", doc: "Learning rate."),
         KeySpec(key: "training.momentum", kind: .number(0...0.999999), defaultValue: "0.9", doc: "SGD momentum (sgd only)."),
         KeySpec(key: "training.weight_decay", kind: .number(0...1), defaultValue: "0.0", doc: "L2 weight decay."),
+        KeySpec(key: "training.lr_schedule", kind: .choice(["constant", "cosine"]), defaultValue: "constant",
+                doc: "Learning rate over the epochs (lenet5, resnet): constant, or cosine annealing η·(1 + cos(π·epoch/epochs))/2."),
         KeySpec(key: "training.noise.type", kind: .choice(["none", "additive", "multiplicative", "pcm"]), defaultValue: "none",
                 doc: "Hardware-aware training (lenet5, resnet, custom): weight noise drawn afresh for every mini-batch's forward pass: additive (w + σ·max|W|·N), multiplicative (w·(1 + σ·N)) or pcm (the PCM programming-noise model of hardware.device on a differential pair, σ_prog × σ)."),
         KeySpec(key: "training.noise.std", kind: .number(0...10), defaultValue: "0.0",

@@ -121,7 +121,7 @@ extension ExperimentRunner {
         BLAS.setThreads(1)
         let start = Date()
         let total = tr.epochs + hardwareAware.driftAwareEpochs
-        try NetworkTrainer(settings: tr, hardwareAware: hardwareAware).train(&network, images: train.images, labels: train.labels) { epoch, loss in
+        try NetworkTrainer(settings: tr, hardwareAware: hardwareAware, schedule: try config.learningRateSchedule()).train(&network, images: train.images, labels: train.labels) { epoch, loss in
             self.log(String(format: "  epoch %d/%d  loss %.4f  (%.1f s)", epoch, total, loss, Date().timeIntervalSince(start)))
         }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -139,6 +139,7 @@ extension ExperimentRunner {
             var training: TrainingSettings
             var hardwareAware: HardwareAwareSettings?
             var device: String?
+            var schedule: String
             var format: Int
         }
         let e = JSONEncoder()
@@ -147,7 +148,7 @@ extension ExperimentRunner {
         return try e.encode(F(
             dataset: "fashion-mnist", trainLimit: config.trainLimit, architecture: config.architecture.rawValue,
             training: config.training, hardwareAware: hwa.isEnabled ? hwa : nil,
-            device: usesDevice ? String(describing: hwa.device) : nil, format: 1))
+            device: usesDevice ? String(describing: hwa.device) : nil, schedule: try config.learningRateSchedule().rawValue, format: 1))
     }
 
     /// FP32 accuracy of `network` on `data`.
@@ -240,14 +241,23 @@ extension ExperimentRunner {
     // MARK: Energy
 
     /// The analogue energy of the weighted layers (GPU baseline not modelled for these
-    /// architectures: its roofline is written for dense layers).
+    /// architectures: its roofline is written for dense layers). A convolution reads its
+    /// tiles once per output pixel: its counts are normalised per image (`inputVectors` set
+    /// to the images of the first layer), so energy and latency are per inference and
+    /// TOPS/W uses the network's MACs per image.
     func energySummary(_ net: AnalogSequentialNetwork, stats: [ConversionStats], inputStatistics: String) throws -> EnergySummary {
         var analog: AnalogEnergyEstimate?
         var note: String?
         if let m = try config.energyModel() {
             let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
+            let images = net.units.first.map { u in stats.first.map { $0.inputVectors / max(1, Self.vectorsPerImage(net, unit: 0)) } ?? 0 } ?? 0
+            var perImage = stats
+            for i in perImage.indices { perImage[i].inputVectors = images }
             do {
-                analog = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: stats)
+                var a = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: perImage)
+                a.opsPerInference = 2 * Double(net.network.macsPerInference)
+                a.topsPerWatt = a.joulesPerInference > 0 ? a.opsPerInference / a.joulesPerInference / 1e12 : 0
+                analog = a
             } catch let e as EnergyError {
                 note = "not modelled: \(e.message)"
             }
@@ -257,5 +267,29 @@ extension ExperimentRunner {
         return EnergySummary(
             analog: analog, analogNote: note, inputStatistics: inputStatistics + "; GPU baseline: not modelled for \(config.architecture.rawValue) (dense layers only)",
             gpu: nil, gpuAll: [], ratio: nil, baselineAccuracy: nil)
+    }
+
+    /// MVMs per image of weighted layer `unit` (output pixels of a convolution, 1 for dense).
+    static func vectorsPerImage(_ net: AnalogSequentialNetwork, unit: Int) -> Int {
+        var count = 0, result = 1
+        func walk(_ layers: [Layer], _ shape: [Int]) -> [Int] {
+            var s = shape
+            for l in layers {
+                switch l {
+                case .conv2d(let c):
+                    if count == unit, let o = try? c.outputShape(s) { result = o[1] * o[2] }
+                    count += 1
+                case .dense: count += 1
+                case .residual(let r):
+                    _ = walk(r.body, s)
+                    _ = walk(r.shortcut, s)
+                default: break
+                }
+                s = (try? l.outputShape(s)) ?? s
+            }
+            return s
+        }
+        _ = walk(net.network.layers, net.network.inputShape)
+        return result
     }
 }

@@ -145,7 +145,7 @@ public struct NetworkDescription: Equatable, Sendable {
                 if let w = try array("weight", [d.outFeatures, d.inFeatures]) {
                     layer.weight = Matrix(rows: d.outFeatures, columns: d.inFeatures, values: w)
                 }
-                if d.bias, let b = try array("bias", [d.outFeatures]) { layer.bias = b }
+                if d.bias || arrays?[name + ".bias"] != nil, let b = try array("bias", [d.outFeatures]) { layer.bias = b }
                 out.append(.dense(layer))
             case .conv2d:
                 counter += 1
@@ -155,7 +155,8 @@ public struct NetworkDescription: Equatable, Sendable {
                 if let w = try array("weight", [d.outChannels, d.inChannels, d.kernelSize, d.kernelSize]) {
                     c.weight = Matrix(rows: d.outChannels, columns: c.fieldSize, values: w)
                 }
-                if d.bias, let b = try array("bias", [d.outChannels]) { c.bias = b }
+                // bias: false needs no array but accepts one (aimc saves a zero bias).
+                if d.bias || arrays?[name + ".bias"] != nil, let b = try array("bias", [d.outChannels]) { c.bias = b }
                 out.append(.conv2d(c))
             case .maxPool: out.append(.pool(Pool2d(.max, kernel: d.kernelSize, stride: d.strideGiven ? d.stride : nil, padding: d.padding)))
             case .avgPool: out.append(.pool(Pool2d(.average, kernel: d.kernelSize, stride: d.strideGiven ? d.stride : nil, padding: d.padding)))

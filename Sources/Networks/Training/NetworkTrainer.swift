@@ -12,10 +12,13 @@ import NumericKernels
 public struct NetworkTrainer {
     public let settings: TrainingSettings
     public let hardwareAware: HardwareAwareSettings
+    /// Learning rate per epoch of the main epochs.
+    public let schedule: LearningRateSchedule
 
-    public init(settings: TrainingSettings, hardwareAware: HardwareAwareSettings = HardwareAwareSettings()) {
+    public init(settings: TrainingSettings, hardwareAware: HardwareAwareSettings = HardwareAwareSettings(), schedule: LearningRateSchedule = .constant) {
         self.settings = settings
         self.hardwareAware = hardwareAware
+        self.schedule = schedule
     }
 
     /// Trains `network` in place on `images` `[n × inputCount]` with `labels` in
@@ -37,7 +40,8 @@ public struct NetworkTrainer {
         let hw = hardwareAware
         let main = WeightNoise(kind: hw.noise, level: hw.noiseLevel, tInference: 0, device: hw.device)
         for epoch in 0..<settings.epochs {
-            let loss = try runEpoch(&network, images, labels, epoch: epoch, noise: main, learningRate: settings.learningRate, state: &state)
+            let lr = schedule.rate(settings.learningRate, epoch: epoch, of: settings.epochs)
+            let loss = try runEpoch(&network, images, labels, epoch: epoch, noise: main, learningRate: lr, state: &state)
             progress(epoch + 1, loss)
         }
         if hw.driftAwareEpochs > 0 {
@@ -486,5 +490,21 @@ struct Pass {
             for r in 0..<m.rows { for j in 0..<m.columns { s[j] += Double(p[r * m.columns + j]) } }
         }
         return s.map { Float($0) }
+    }
+}
+
+/// Learning rate over the main training epochs.
+public enum LearningRateSchedule: String, CaseIterable, Sendable, Codable {
+    /// The configured rate throughout.
+    case constant
+    /// Cosine annealing per epoch (Loshchilov & Hutter, ICLR 2017): η_e = η·(1 + cos(π·e/E))/2
+    /// for epoch e = 0…E−1.
+    case cosine
+
+    public func rate(_ base: Float, epoch: Int, of epochs: Int) -> Float {
+        switch self {
+        case .constant: return base
+        case .cosine: return base * Float(0.5 * (1 + _cos(Double.pi * Double(epoch) / Double(max(epochs, 1)))))
+        }
     }
 }

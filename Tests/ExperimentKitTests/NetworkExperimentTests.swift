@@ -1,0 +1,126 @@
+import Crossbar
+import Foundation
+import Networks
+import NumericKernels
+import Testing
+
+import ExperimentKit
+
+private var pythonNumPy: Bool {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import numpy"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+}
+
+@Suite struct NetworkImportTests {
+    /// The worked example end to end: Examples/import/export_numpy.py writes the network of
+    /// Examples/import/lenet.yaml (PyTorch state_dict names, with num_batches_tracked) as
+    /// .npz and .safetensors; both load through the YAML and give NumPy's reference logits
+    /// within 1e-4 of the largest |logit|.
+    @Test(.enabled(if: pythonNumPy)) func importsWhatNumPyWrote() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = repositoryRoot.appendingPathComponent("Examples/import/export_numpy.py")
+        let (status, _, err) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, dir.path, "--reference"])
+        #expect(status == 0, "\(err)")
+        let arch = repositoryRoot.appendingPathComponent("Examples/import/lenet.yaml").path
+        let x = try NPY.read(dir.appendingPathComponent("inputs.npy")).matrix()
+        let reference = try NPY.read(dir.appendingPathComponent("logits.npy")).matrix()
+        for file in ["lenet.npz", "lenet.safetensors"] {
+            let net = try NetworkImport.load(architecture: arch, weights: dir.appendingPathComponent(file).path)
+            let y = try net.forward(x)
+            let scale = max(reference.maxAbs, 1)
+            for j in y.values.indices { #expect(abs(y.values[j] - reference.values[j]) <= 1e-4 * scale, "\(file) logit \(j)") }
+            // And on ideal analogue hardware.
+            let readout = try AnalogSequentialNetwork(network: net, spec: .ideal).program(seed: 1).readout(tInference: 0)
+            var rng = Xoshiro256(seed: 2)
+            var stats: [ConversionStats] = []
+            let ya = try readout.forward(x, compensation: .none, rng: &rng, stats: &stats)
+            for j in ya.values.indices { #expect(abs(ya.values[j] - reference.values[j]) <= 1e-4 * scale) }
+        }
+    }
+
+    /// Architecture files are checked key by key, one case per line.
+    @Test func badArchitecturesAreRejected() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = [
+            "input: [1, 28, 28]\nlayers:\n  - {type: conv3d, in_channels: 1}\n",                                  // unknown type
+            "input: [1, 28, 28]\nlayers:\n  - {type: conv2d, in_channels: 1, out_channels: 2}\n",                 // no kernel_size
+            "input: [1, 28, 28]\nlayers:\n  - {type: linear, in_features: 784, out_features: 10, bais: true}\n", // misspelt key
+            "input: [1, 28, 28]\nlayers:\n  - {type: linear, in_features: 784, out_features: 10}\n",              // linear on an image
+            "layers:\n  - {type: relu}\n",                                                                        // no input
+        ]
+        for (i, text) in bad.enumerated() {
+            let path = try writeFile(dir, "a\(i).yaml", text)
+            #expect(throws: (any Error).self, "case \(i)") {
+                let d = try NetworkImport.description(path: path)
+                _ = try d.build(arrays: nil)
+            }
+        }
+        let missing = try writeFile(dir, "m.yaml", "input: [4]\nlayers:\n  - {type: linear, name: fc, in_features: 4, out_features: 2}\n")
+        let weights = dir.appendingPathComponent("w.npz")
+        try NPZ.write([("fc.weight", NumpyArray(floats: [Float](repeating: 0, count: 8), shape: [2, 4]))], to: weights)
+        do {
+            _ = try NetworkImport.load(architecture: missing, weights: weights.path)
+            Issue.record("expected a missing-array error")
+        } catch let e as NetworksError {
+            #expect(e.message.contains("fc.bias"))
+        }
+    }
+}
+
+@Suite(.serialized) struct NetworkExperimentTests {
+    /// A LeNet run end to end on ideal hardware (short training on a subset): every analogue
+    /// accuracy equals the digital one; with compare_plain and hardware-aware training the
+    /// summary holds both networks, the plain one trained with noise and clipping off, and
+    /// the table prints them side by side.
+    @Test(.enabled(if: fashionMNISTAvailable)) func idealRunAndComparison() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yaml = """
+            version: 1
+            experiment: tiny-cnn
+            seed: 3
+            output_dir: \(dir.path)
+            dataset: {train_limit: 600, test_limit: 200}
+            network: {architecture: lenet5}
+            training: {epochs: 1, batch_size: 64, noise: {type: multiplicative, std: 0.1}, weight_clip_sigma: 3}
+            hardware: {device: {model: ideal}}
+            evaluation: {t_inference: [1, 1d], repeats: 2, batch_size: 100, compensation: [none, global], compare_plain: true}
+            """
+        let path = try writeFile(dir, "tiny.yaml", yaml)
+        let config = try ExperimentConfig.load(path: path)
+        let summary = try ExperimentRunner(config: config).run()
+        for p in summary.analog { #expect(abs(p.accuracyMean - summary.digital.accuracy) < 1e-9) }
+        let c = try #require(summary.comparison)
+        #expect(c.hardwareAware.digitalAccuracy == summary.digital.accuracy)
+        #expect(c.plain.weights.origin == "trained" && c.plain.weights.file.contains("lenet5-") && !c.plain.weights.file.contains("-hwa-"))
+        #expect(c.hardwareAware.weights.file.contains("lenet5-hwa-"))
+        for p in c.plain.analog { #expect(abs(p.accuracyMean - c.plain.digitalAccuracy) < 1e-9) }
+        #expect(summary.layers.count == 5 && summary.layers[1].inputs == 400)
+        let table = ReportTable.render(summary)
+        #expect(table.contains("plain vs hardware-aware training"))
+        // A second run reuses both cached networks.
+        let again = try ExperimentRunner(config: config).run(write: false)
+        #expect(again.weights.origin == "cached" && again.comparison?.plain.weights.origin == "cached")
+        #expect(again.analog.map(\.accuracyMean) == summary.analog.map(\.accuracyMean))
+    }
+
+    /// Hardware-aware keys are rejected for the MLP, and compare_plain needs them.
+    @Test func hardwareAwareKeysNeedASequentialArchitecture() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mlp = try writeFile(dir, "m.yaml", "version: 1\ntraining: {noise: {type: additive, std: 0.1}}\n")
+        #expect(throws: ConfigError.self) { try ExperimentConfig.load(path: mlp).hardwareAwareSettings() }
+        let zero = try writeFile(dir, "z.yaml", "version: 1\nnetwork: {architecture: lenet5}\ntraining: {noise: {type: additive}}\n")
+        #expect(throws: ConfigError.self) { try ExperimentConfig.load(path: zero).hardwareAwareSettings() }
+        let custom = try writeFile(dir, "c.yaml", "version: 1\nnetwork: {architecture: custom}\n")
+        #expect(throws: ConfigError.self) { try ExperimentConfig.load(path: custom).networkDescription() }
+    }
+}
