@@ -123,7 +123,8 @@ public func addBias(_ m: inout Matrix, _ bias: [Float]) {
 @inlinable
 public func relu(_ m: inout Matrix) {
     m.values.withUnsafeMutableBufferPointer { p in
-        for i in 0..<p.count where !(p[i] > 0) { p[i] = 0 }
+        // A select, not a branch, so that the loop vectorises; NaN and −0 become 0 as well.
+        for i in 0..<p.count { p[i] = p[i] > 0 ? p[i] : 0 }
     }
 }
 
