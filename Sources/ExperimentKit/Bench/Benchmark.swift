@@ -96,7 +96,7 @@ public struct Benchmark {
         let analogCountingTime = try analogPass(readout, countEnergy: true)
         var notes: [String: Double] = ["analogue inference with energy counting (images/s)": Double(test.count) / analogCountingTime]
 
-        // 3a. Scaling: a network with about 4.5× the MACs (784-1024-512-10, random weights),
+        // 3a. Scaling: a network with about 5.7× the MACs (784-1024-512-10, random weights),
         //     same hardware; time per MAC should stay about the same.
         if includeScaling {
             let big = MLP(sizes: [784, 1024, 512, 10], seed: config.seed)
