@@ -163,48 +163,11 @@ extension ExperimentRunner {
     // MARK: Analogue evaluation
 
     func evaluateAnalog(_ net: AnalogSequentialNetwork, _ test: LabeledImages) throws -> (accuracy: [[[Double]]], stats: [ConversionStats]) {
-        let batches: [(Matrix, ArraySlice<Int>)] = stride(from: 0, to: test.count, by: config.evaluationBatchSize).map {
-            let r = $0..<min($0 + config.evaluationBatchSize, test.count)
-            return (test.images.rows(r), test.labels[r])
+        let batches = testBatches(test)
+        let (times, comps) = (config.tInference, config.compensation)
+        return try runRepeats(layers: net.units.count, images: test.count) { seed in
+            try Self.evaluateRepeat(net, batches: batches, times: times, comps: comps, seed: seed)
         }
-        let repeats = config.repeats, times = config.tInference, comps = config.compensation, seed = config.seed
-        log("analog: \(repeats) repeats × \(times.count) times × \(comps.count) compensation methods on \(test.count) images, \(config.threads) threads")
-        BLAS.setThreads(1)
-        var results = [[[Double]]?](repeating: nil, count: repeats)
-        var stats = [[ConversionStats]](repeating: [], count: repeats)
-        var failure: Error?
-        let lock = NSLock()
-        var next = 0, done = 0
-        let start = Date()
-        DispatchQueue.concurrentPerform(iterations: min(config.threads, repeats)) { _ in
-            while true {
-                lock.lock()
-                let r = next
-                next += 1
-                let stop = failure != nil
-                lock.unlock()
-                if r >= repeats || stop { return }
-                do {
-                    let (acc, st) = try Self.evaluateRepeat(net, batches: batches, times: times, comps: comps, seed: Self.repeatSeed(seed, r))
-                    lock.lock()
-                    results[r] = acc
-                    stats[r] = st
-                    done += 1
-                    let d = done
-                    lock.unlock()
-                    let el = Date().timeIntervalSince(start)
-                    log(String(format: "  repeat %d/%d done  (%.1f s elapsed, ~%.0f s left)", d, repeats, el, el / Double(d) * Double(repeats - d)))
-                } catch {
-                    lock.lock()
-                    failure = error
-                    lock.unlock()
-                }
-            }
-        }
-        if let failure { throw failure }
-        var total = [ConversionStats](repeating: ConversionStats(), count: net.units.count)
-        for st in stats { for (i, s) in st.enumerated() { total[i].add(s) } }
-        return (results.map { $0! }, total)
     }
 
     /// Accuracy of one programming at every time and compensation, `[time][compensation]`,

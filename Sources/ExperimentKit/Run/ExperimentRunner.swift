@@ -163,53 +163,52 @@ public final class ExperimentRunner {
 
     func evaluateAnalog(_ model: MLP, _ test: LabeledImages) throws -> Evaluation {
         let net = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch())
-        let batches: [(Matrix, ArraySlice<Int>)] = stride(from: 0, to: test.count, by: config.evaluationBatchSize).map {
+        let batches = testBatches(test)
+        let (times, comps) = (config.tInference, config.compensation)
+        let (accuracy, stats) = try runRepeats(layers: model.layers.count, images: test.count) { seed in
+            try Self.evaluateRepeat(net, batches: batches, times: times, comps: comps, seed: seed)
+        }
+        return Evaluation(accuracy: accuracy, stats: stats)
+    }
+
+    /// The test set in batches of `evaluation.batch_size` (images, labels).
+    func testBatches(_ test: LabeledImages) -> [(Matrix, ArraySlice<Int>)] {
+        stride(from: 0, to: test.count, by: config.evaluationBatchSize).map {
             let r = $0..<min($0 + config.evaluationBatchSize, test.count)
             return (test.images.rows(r), test.labels[r])
         }
+    }
+
+    /// Runs `evaluate(seed of repeat r)` for every repeat on `evaluation.threads` workers,
+    /// BLAS on one thread each, logging progress; returns the accuracies in repeat order
+    /// (`[repeat][time][compensation]`) and the per-layer statistics summed over repeats.
+    /// Each repeat depends only on its seed, so the result does not depend on the threads.
+    func runRepeats(
+        layers: Int, images: Int, _ evaluate: @escaping (UInt64) throws -> ([[Double]], [ConversionStats])
+    ) throws -> (accuracy: [[[Double]]], stats: [ConversionStats]) {
         let repeats = config.repeats
-        let times = config.tInference
-        let comps = config.compensation
         let seed = config.seed
-        log("analog: \(repeats) repeats × \(times.count) times × \(comps.count) compensation methods on \(test.count) images, \(config.threads) threads")
+        log("analog: \(repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensation methods on \(images) images, \(config.threads) threads")
         BLAS.setThreads(1)
         var results = [[[Double]]?](repeating: nil, count: repeats)
         var stats = [[ConversionStats]](repeating: [], count: repeats)
-        var failure: Error?
         let lock = NSLock()
-        var next = 0
         var done = 0
         let start = Date()
-        let workers = min(config.threads, repeats)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                lock.lock()
-                let r = next
-                next += 1
-                let stop = failure != nil
-                lock.unlock()
-                if r >= repeats || stop { return }
-                do {
-                    let (acc, st) = try Self.evaluateRepeat(net, batches: batches, times: times, comps: comps, seed: Self.repeatSeed(seed, r))
-                    lock.lock()
-                    results[r] = acc
-                    stats[r] = st
-                    done += 1
-                    let d = done
-                    lock.unlock()
-                    let el = Date().timeIntervalSince(start)
-                    log(String(format: "  repeat %d/%d done  (%.1f s elapsed, ~%.0f s left)", d, repeats, el, el / Double(d) * Double(repeats - d)))
-                } catch {
-                    lock.lock()
-                    failure = error
-                    lock.unlock()
-                }
-            }
+        try parallelForEach(repeats, threads: config.threads) { r in
+            let (acc, st) = try evaluate(Self.repeatSeed(seed, r))
+            lock.lock()
+            results[r] = acc
+            stats[r] = st
+            done += 1
+            let d = done
+            lock.unlock()
+            let el = Date().timeIntervalSince(start)
+            self.log(String(format: "  repeat %d/%d done  (%.1f s elapsed, ~%.0f s left)", d, repeats, el, el / Double(d) * Double(repeats - d)))
         }
-        if let failure { throw failure }
-        var total = [ConversionStats](repeating: ConversionStats(), count: model.layers.count)
+        var total = [ConversionStats](repeating: ConversionStats(), count: layers)
         for st in stats { for (i, s) in st.enumerated() { total[i].add(s) } }
-        return Evaluation(accuracy: results.map { $0! }, stats: total)
+        return (results.map { $0! }, total)
     }
 
     /// Accuracy of one programming at every time and compensation: `[time][compensation]`,
