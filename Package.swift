@@ -29,7 +29,7 @@ let package = Package(
             name: "CZlibSystem", path: "Sources/CZlibSystem",
             providers: [.apt(["zlib1g-dev"])]),
         .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW"]),
-        .target(name: "Crossbar", dependencies: ["NumericKernels"]),
+        .target(name: "Crossbar", dependencies: ["NumericKernels"], exclude: ["IRDrop/README.md"]),
         .target(
             name: "Networks",
             dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"]),

@@ -3,7 +3,7 @@ import Foundation
 
 /// Options shared by commands that read a config.
 struct OverrideOptions: ParsableArguments {
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key (repeatable), e.g. --set hardware.adc.bits=8.", valueName: "key=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key (repeatable): an experiment key for run/config (e.g. --set hardware.adc.bits=8), a hardware key without the hardware. prefix for mvm (e.g. --set adc.bits=8; `aimc keys --hardware`).", valueName: "key=value"))
     var sets: [String] = []
 }
 

@@ -8,7 +8,7 @@ import NumericKernels
 struct MVM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mvm",
-        abstract: "Run one analogue matrix-vector multiply on simulated tiles: Y = analog(W) · X.",
+        abstract: "Run one analogue matrix-vector multiply on simulated tiles: Y = X · analog(W)ᵀ.",
         discussion: """
             W is [outputs × inputs], X is [batch × inputs] (or a single vector [inputs]); Y is written \
             [batch × outputs] in X's dtype (float32 or float64 .npy). The weights are programmed once with \
@@ -33,8 +33,11 @@ struct MVM: ParsableCommand {
     @Option(help: "Seed of programming, read and output noise.")
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("t-inference"), help: "Time since programming, seconds (≥ 0).")
-    var tInference: Double = 0
+    @Option(name: .customLong("t-inference"), help: "Time since programming: seconds, or with a suffix s, min, h, d, y (e.g. 1d); ≥ 0.")
+    var tInferenceText: String = "0"
+
+    /// `--t-inference` in seconds (validated).
+    var tInference: Double { parseNumber(tInferenceText) ?? .nan }
 
     @Option(help: "Drift compensation: \(DriftCompensation.allCases.map(\.rawValue).joined(separator: ", ")).")
     var compensation: String = "none"
@@ -56,7 +59,9 @@ struct MVM: ParsableCommand {
             guard reads != nil else { throw ValidationError("--read-interval needs --reads") }
             guard readInterval > 0, readInterval.isFinite else { throw ValidationError("--read-interval must be a finite number > 0 seconds (got \(readInterval))") }
         }
-        guard tInference >= 0, tInference.isFinite else { throw ValidationError("--t-inference must be a finite number ≥ 0 seconds (got \(tInference))") }
+        guard tInference >= 0, tInference.isFinite else {
+            throw ValidationError("--t-inference must be a time ≥ 0 in seconds or with a suffix s, min, h, d, y (got '\(tInferenceText)')")
+        }
         guard DriftCompensation(rawValue: compensation) != nil else {
             throw ValidationError("--compensation must be one of \(DriftCompensation.allCases.map(\.rawValue).joined(separator: ", ")) (got \(compensation))")
         }

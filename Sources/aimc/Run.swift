@@ -5,7 +5,7 @@ import Foundation
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an experiment: train or load the network, simulate it on analogue hardware over drift time, report accuracy.",
-        discussion: "Results go to <output_dir>/<experiment>/: analog.csv (one row per evaluation time × repeat), summary.json and resolved.yaml.")
+        discussion: "Results go to <output_dir>/<experiment>/: analog.csv (one row per evaluation time × repeat), summary.json, resolved.yaml and energy.csv.")
 
     @Argument(help: "Experiment config (YAML), e.g. Experiments/fashion-mlp-pcm.yaml.")
     var config: String

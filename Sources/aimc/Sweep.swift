@@ -93,7 +93,7 @@ struct Sweep: ParsableCommand {
         let sh = try parsedShard()
         eprint("sweep: \(runner.points.count) points × \(runner.points.first?.config.repeats ?? 0) repeats\(sh.map { ", shard \($0.index)/\($0.count): \(runner.shardIndices($0).count) points" } ?? ""); results in \(runner.directory.path)")
         let progress = quiet ? nil : ProgressReporter(total: runner.shardIndices(sh).count, label: "sweep")
-        try userErrors { try runner.run(shard: sh, progress: progress) }
+        _ = try userErrors { try runner.run(shard: sh, progress: progress) }
         if sh != nil {
             eprint("sweep: shard done; combine all shards with `aimc merge` (same arguments, without --shard)")
             return

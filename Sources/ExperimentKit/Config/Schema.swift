@@ -92,7 +92,8 @@ public struct Schema: Sendable {
             }
             var msg = "\(node.origin): unknown key '\(path)'"
             if let s = suggestion(for: path) { msg += " — did you mean '\(s)'?" }
-            throw ConfigError(msg + " (the keys are documented in Experiments/README.md; `aimc keys` lists them)")
+            let listing = byKey["version"] == nil ? "`aimc keys --hardware` lists the hardware keys (no `hardware.` prefix here)" : "`aimc keys` lists them"
+            throw ConfigError(msg + " (the keys are documented in Experiments/README.md; \(listing))")
         }
         return try Schema.parse(node, spec: spec)
     }
@@ -184,8 +185,8 @@ public struct Schema: Sendable {
 }
 
 /// Parses YAML-style numbers, including `1e-6`, `.5`, `1_000` and the time suffixes
-/// `s`, `min`, `h`, `d`, `y` (365 days) used for evaluation times.
-func parseNumber(_ raw: String) -> Double? {
+/// `s`, `min`, `h`, `d`, `y` (365 days) used for evaluation times (`1d` = 86400).
+public func parseNumber(_ raw: String) -> Double? {
     let s = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
     if let v = Double(s) { return v }
     let units: [(String, Double)] = [("min", 60), ("s", 1), ("h", 3600), ("d", 86400), ("y", 31_536_000)]
