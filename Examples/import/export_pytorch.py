@@ -12,7 +12,11 @@ import os
 import sys
 
 import numpy as np
-import torch
+try:
+    import torch
+except ModuleNotFoundError:
+    raise SystemExit("export_pytorch.py needs PyTorch (pip install torch); without it, "
+                     "Examples/import/export_numpy.py writes the same files with random weights.")
 from torch import nn
 from torchvision import datasets, transforms
 
