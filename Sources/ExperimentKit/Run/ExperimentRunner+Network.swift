@@ -55,15 +55,11 @@ extension ExperimentRunner {
             net, stats: evaluation.stats,
             inputStatistics: "the \(test.count) test images × \(config.repeats) programmings × \(config.tInference.count) evaluation times, compensation '\(config.compensation.first?.rawValue ?? "none")'")
         lap("energy")
-        let h = config.hardware
         var summary = RunSummary(
             experiment: config.name, configFile: config.file, seed: config.seed,
             repeatSeeds: (0..<config.repeats).map { Self.repeatSeed(config.seed, $0) },
             digital: .init(accuracy: digitalAcc, testImages: test.count), analog: points, layers: layers,
-            hardware: .init(
-                device: h.deviceKind.rawValue, gMax: Double(h.pcm.gMax), tileRows: h.tileRows, tileColumns: h.tileColumns,
-                dacBits: h.dac.bits, adcBits: h.adc.bits, adcRange: Double(h.adc.range), outputNoise: Double(h.outputNoise),
-                outputUnits: h.outputUnits.rawValue),
+            hardware: .init(config.hardware),
             weights: weights, timingSeconds: timing)
         summary.energy = energy
         summary.comparison = comparison

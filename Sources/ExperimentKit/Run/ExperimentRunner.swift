@@ -47,16 +47,7 @@ public final class ExperimentRunner {
         let evaluation = try evaluateAnalog(model, test)
         lap("analog")
 
-        var points: [RunSummary.AnalogPoint] = []
-        for (ti, t) in config.tInference.enumerated() {
-            for (ci, c) in config.compensation.enumerated() {
-                let accs = evaluation.accuracy.map { $0[ti][ci] }
-                let s = Summary(accs)
-                points.append(.init(
-                    tInference: t, compensation: c.rawValue, accuracyMean: s.mean, accuracyStd: s.std,
-                    accuracyCi95: s.ci95, repeats: s.count, accuracies: accs))
-            }
-        }
+        let points = analogPoints(evaluation.accuracy)
         let net = try AnalogNetwork(model: model, spec: config.hardware)
         let layers = evaluation.stats.enumerated().map { i, st in
             RunSummary.Layer(
@@ -69,15 +60,11 @@ public final class ExperimentRunner {
             inputStatistics: "the \(test.count) test images × \(config.repeats) programmings × \(config.tInference.count) evaluation times, compensation '\(config.compensation.first?.rawValue ?? "none")'",
             test: test)
         lap("energy")
-        let h = config.hardware
         var summary = RunSummary(
             experiment: config.name, configFile: config.file, seed: config.seed,
             repeatSeeds: (0..<config.repeats).map { Self.repeatSeed(config.seed, $0) },
             digital: .init(accuracy: digitalAcc, testImages: test.count), analog: points, layers: layers,
-            hardware: .init(
-                device: h.deviceKind.rawValue, gMax: Double(h.pcm.gMax), tileRows: h.tileRows, tileColumns: h.tileColumns,
-                dacBits: h.dac.bits, adcBits: h.adc.bits, adcRange: Double(h.adc.range), outputNoise: Double(h.outputNoise),
-                outputUnits: h.outputUnits.rawValue),
+            hardware: .init(config.hardware),
             weights: weights, timingSeconds: timing)
         summary.energy = energy
         if write { try writeResults(summary, evaluation) }

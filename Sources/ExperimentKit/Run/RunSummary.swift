@@ -46,6 +46,19 @@ public struct RunSummary: Codable, Sendable {
         public var adcRange: Double
         public var outputNoise: Double
         public var outputUnits: String
+
+        /// The summary of a hardware spec.
+        public init(_ h: HardwareSpec) {
+            device = h.deviceKind.rawValue
+            gMax = Double(h.pcm.gMax)
+            tileRows = h.tileRows
+            tileColumns = h.tileColumns
+            dacBits = h.dac.bits
+            adcBits = h.adc.bits
+            adcRange = Double(h.adc.range)
+            outputNoise = Double(h.outputNoise)
+            outputUnits = h.outputUnits.rawValue
+        }
     }
     public struct Weights: Codable, Sendable {
         public var file: String
