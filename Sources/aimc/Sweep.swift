@@ -93,6 +93,15 @@ struct Sweep: ParsableCommand {
         let sh = try parsedShard()
         eprint("sweep: \(runner.points.count) points × \(runner.points.first?.config.repeats ?? 0) repeats\(sh.map { ", shard \($0.index)/\($0.count): \(runner.shardIndices($0).count) points" } ?? ""); results in \(runner.directory.path)")
         let progress = quiet ? nil : ProgressReporter(total: runner.shardIndices(sh).count, label: "sweep")
+        // Ctrl-C: finished points are already stored (each appended atomically); say how to go on.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler {
+            eprint("\nsweep: interrupted; finished points are kept in \(runner.directory.path) — rerun the same command to resume")
+            Foundation.exit(130)
+        }
+        interrupt.resume()
+        defer { interrupt.cancel() }
         _ = try userErrors { try runner.run(shard: sh, progress: progress) }
         if sh != nil {
             eprint("sweep: shard done; combine all shards with `aimc merge` (same arguments, without --shard)")

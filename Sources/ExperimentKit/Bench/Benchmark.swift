@@ -185,7 +185,11 @@ public struct Benchmark {
         }
         for (k, v) in r.notes.sorted(by: { $0.key < $1.key }) { rows.append([k, String(format: "%.4g", v), ""]) }
         rows.append(["peak resident memory", String(format: "%.0f MiB", Double(r.peakResidentBytes) / 1_048_576), ""])
-        return "aimc bench · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · \(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image\n\n"
+        var warning = ""
+        if r.digitalImagesPerSecond > 1.05 * r.ceilingImagesPerSecond {
+            warning = "\nwarning: digital inference measured faster than the sgemm ceiling: the machine was busy while the ceiling was timed; rerun on an idle machine for meaningful ratios.\n"
+        }
+        return warning + "aimc bench · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · \(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image\n\n"
             + ReportTable.table(["measure", "figure", "ratio"], rows)
     }
 }

@@ -98,7 +98,15 @@ public struct ExperimentConfig: Sendable {
         var full = ConfigNode.mapping([], ConfigNode.Origin(file: "resolved"))
         for spec in resolved.schema.keys where spec.key != "hardware.include" {
             if let n = resolved.tree.value(at: spec.key) {
-                full.set(spec.key.split(separator: ".").map(String.init), n)
+                // Numbers in canonical form (time suffixes such as 1d become seconds).
+                let origin = ConfigNode.Origin(file: "resolved")
+                var canonical = n
+                switch try resolved.value(spec.key) {
+                case .number(let v): canonical = .scalar(fmt(v), origin)
+                case .numbers(let vs): canonical = .sequence(vs.map { .scalar(fmt($0), origin) }, origin)
+                default: break
+                }
+                full.set(spec.key.split(separator: ".").map(String.init), canonical)
             } else if spec.key == "experiment" {
                 full.set(["experiment"], .scalar(name, ConfigNode.Origin(file: "resolved")))
             } else if let n = try? ConfigNode.parse(yaml: "v: " + spec.defaultValue, file: "default").value(at: "v") {
