@@ -12,12 +12,12 @@ package enum GaussianSIMD {
     @inline(__always)
     package static func log(_ x: Float) -> Float {
         let bits = x.bitPattern
-        var e = Int32(bitPattern: bits >> 23) - 127
+        var e = Int32(bitPattern: bits >> 23) &- 127
         var m = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000)  // [1, 2)
         // Move m to [√½, √2) without a branch.
         let big = m > 1.41421356
         m = big ? m * 0.5 : m
-        e += big ? 1 : 0
+        e = e &+ (big ? 1 : 0)
         let s = (m - 1) / (m + 1)
         let s2 = s * s
         var p: Float = 2.0 / 11.0
@@ -27,6 +27,20 @@ package enum GaussianSIMD {
         p = p * s2 + 2.0 / 3.0
         p = p * s2 + 2.0
         return s * p + Float(e) * 0.693147180559945
+    }
+
+    /// √x for x ≥ 0 without a library call (libm's `sqrtf` keeps errno and stops loops from
+    /// vectorising): the inverse square root from the exponent-halving bit estimate
+    /// (Lomont, "Fast inverse square root", 2003), three Newton steps (relative error
+    /// < 2e-7, checked in tests), times x; exactly 0 at 0.
+    @inline(__always)
+    package static func squareRoot(_ x: Float) -> Float {
+        var y = Float(bitPattern: 0x5F37_5A86 &- (x.bitPattern >> 1))
+        let h = 0.5 * x
+        y = y * (1.5 - h * y * y)
+        y = y * (1.5 - h * y * y)
+        y = y * (1.5 - h * y * y)
+        return x > 0 ? x * y : 0
     }
 
     /// sin(2πk/2²⁴) and cos(2πk/2²⁴) for an integer k in [0, 2²⁴).
@@ -53,8 +67,8 @@ package enum GaussianSIMD {
         let sv = swap ? c : s
         let cv = swap ? s : c
         // Signs: sin negative in quadrants 2, 3; cos negative in quadrants 1, 2.
-        let sSign = Float(1 - 2 * (qq >> 1))
-        let cSign = Float(1 - 2 * ((qq ^ (qq >> 1)) & 1))
+        let sSign = Float(1 &- 2 &* (qq >> 1))
+        let cSign = Float(1 &- 2 &* ((qq ^ (qq >> 1)) & 1))
         return (sv * sSign, cv * cSign)
     }
 }
@@ -87,7 +101,7 @@ extension Xoshiro256 {
                 u1[j] = (Float(UInt32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
                 ks[j] = Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF)
             }
-            for j in 0..<pairs { radius[j] = (-2 * GaussianSIMD.log(u1[j])).squareRoot() }
+            for j in 0..<pairs { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
             for j in 0..<pairs {
                 let (s, c) = GaussianSIMD.sincos2pi(k: ks[j])
                 sinv[j] = s
