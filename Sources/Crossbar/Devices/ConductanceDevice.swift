@@ -61,3 +61,29 @@ public struct IdealDevice: ConductanceDevice {
         tInference: Double, rng: inout Xoshiro256
     ) {}
 }
+
+/// The drift law shared by the PCM models: g_D = g_P·(t/t0)^(−ν) with t = t_inference + t0
+/// (Joshi et al., Nat. Commun. 11, 2473, 2020); a bit-exact copy at t_inference = 0.
+/// - Parameters: `programmed`, `drifted` in S, `nu` dimensionless, one element per device.
+@inlinable
+public func powerLawDrift(
+    programmed: UnsafeBufferPointer<Float>, nu: UnsafeBufferPointer<Float>, tInference: Double, t0: Double,
+    drifted: UnsafeMutableBufferPointer<Float>
+) {
+    if tInference == 0 {
+        for i in 0..<programmed.count { drifted[i] = programmed[i] }
+        return
+    }
+    let lnRatio = Float(_log((tInference + t0) / t0))
+    for i in 0..<programmed.count { drifted[i] = programmed[i] * _expf(-nu[i] * lnRatio) }
+}
+
+/// √ln((t + t_read)/(2·t_read)) with t = t_inference + t0: the time dependence of the
+/// accumulated 1/f read noise of PHYSICS.md §3, shared by the PCM models (0 where the log
+/// would be negative).
+@inlinable
+public func readNoiseTimeFactor(tInference: Double, t0: Double, tRead: Double) -> Float {
+    let t = tInference + t0
+    return Float(max(_log((t + tRead) / (2 * tRead)), 0).squareRoot())
+}
+

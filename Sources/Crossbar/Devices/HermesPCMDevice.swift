@@ -80,9 +80,7 @@ public struct HermesPCMDevice: ConductanceDevice {
 
     /// Relative σ of the accumulated read noise at `tInference`.
     public func readSigma(r: Float, tInference: Double) -> Float {
-        let t = tInference + t0
-        let l = _log((t + tRead) / (2 * tRead))
-        return readNoise.value(r) * Float(max(l, 0).squareRoot()) * readNoiseScale
+        readNoise.value(r) * readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
     }
 
     public func program(
@@ -104,12 +102,7 @@ public struct HermesPCMDevice: ConductanceDevice {
         programmed: UnsafeBufferPointer<Float>, nu: UnsafeBufferPointer<Float>, tInference: Double,
         drifted: UnsafeMutableBufferPointer<Float>
     ) {
-        if tInference == 0 {
-            for i in 0..<programmed.count { drifted[i] = programmed[i] }
-            return
-        }
-        let lnRatio = Float(_log((tInference + t0) / t0))
-        for i in 0..<programmed.count { drifted[i] = programmed[i] * _expf(-nu[i] * lnRatio) }
+        powerLawDrift(programmed: programmed, nu: nu, tInference: tInference, t0: t0, drifted: drifted)
     }
 
     public func read(
@@ -121,9 +114,11 @@ public struct HermesPCMDevice: ConductanceDevice {
         var z = [Float](repeating: 0, count: n)
         z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
         let inv = 1 / gMax
+        // The time factor once per call, not once per device.
+        let timeFactor = readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
         for i in 0..<n {
             let g = conductances[i]
-            conductances[i] = max(0, g + abs(g) * readSigma(r: max(targets[i] * inv, 0), tInference: tInference) * z[i])
+            conductances[i] = max(0, g + abs(g) * readNoise.value(max(targets[i] * inv, 0)) * timeFactor * z[i])
         }
     }
 

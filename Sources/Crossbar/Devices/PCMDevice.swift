@@ -71,10 +71,8 @@ public struct PCMDevice: ConductanceDevice {
     /// Relative accumulated read-noise σ for normalised target r at `tInference` (s).
     @inlinable
     public func readSigma(r: Float, tInference: Double) -> Float {
-        let t = tInference + t0
         let qs = min(readNoiseQ / max(_powf(max(r, 0), readNoiseExponent), 1e-3), readNoiseQMax)
-        let l = _log((t + tRead) / (2 * tRead))
-        return qs * Float(max(l, 0).squareRoot()) * readNoiseScale
+        return qs * readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
     }
 
     public func program(
@@ -98,14 +96,7 @@ public struct PCMDevice: ConductanceDevice {
         programmed: UnsafeBufferPointer<Float>, nu: UnsafeBufferPointer<Float>, tInference: Double,
         drifted: UnsafeMutableBufferPointer<Float>
     ) {
-        if tInference == 0 {
-            for i in 0..<programmed.count { drifted[i] = programmed[i] }
-            return
-        }
-        let lnRatio = Float(_log((tInference + t0) / t0))
-        for i in 0..<programmed.count {
-            drifted[i] = programmed[i] * _expf(-nu[i] * lnRatio)
-        }
+        powerLawDrift(programmed: programmed, nu: nu, tInference: tInference, t0: t0, drifted: drifted)
     }
 
     public func read(
@@ -117,8 +108,7 @@ public struct PCMDevice: ConductanceDevice {
         var z = [Float](repeating: 0, count: n)
         z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
         let inv = 1 / gMax
-        let t = tInference + t0
-        let timeFactor = Float(max(_log((t + tRead) / (2 * tRead)), 0).squareRoot()) * readNoiseScale
+        let timeFactor = readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
         for i in 0..<n {
             let g = conductances[i]
             let r = max(targets[i] * inv, 0)

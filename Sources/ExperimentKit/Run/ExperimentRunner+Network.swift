@@ -53,14 +53,9 @@ extension ExperimentRunner {
         }
         let energy = try energySummary(
             net, stats: evaluation.stats,
-            inputStatistics: "the \(test.count) test images × \(config.repeats) programmings × \(config.tInference.count) evaluation times, compensation '\(config.compensation.first?.rawValue ?? "none")'")
+            inputStatistics: energyInputStatistics(test))
         lap("energy")
-        var summary = RunSummary(
-            experiment: config.name, configFile: config.file, seed: config.seed,
-            repeatSeeds: (0..<config.repeats).map { Self.repeatSeed(config.seed, $0) },
-            digital: .init(accuracy: digitalAcc, testImages: test.count), analog: points, layers: layers,
-            hardware: .init(config.hardware),
-            weights: weights, timingSeconds: timing)
+        var summary = makeSummary(digitalAccuracy: digitalAcc, testImages: test.count, points: points, layers: layers, weights: weights, timing: timing)
         summary.energy = energy
         summary.comparison = comparison
         if write { try writeResults(summary, Evaluation(accuracy: evaluation.accuracy, stats: evaluation.stats)) }

@@ -57,15 +57,10 @@ public final class ExperimentRunner {
         }
         let energy = try EnergyReporter(config: config).summary(
             model: model, stats: evaluation.stats,
-            inputStatistics: "the \(test.count) test images × \(config.repeats) programmings × \(config.tInference.count) evaluation times, compensation '\(config.compensation.first?.rawValue ?? "none")'",
+            inputStatistics: energyInputStatistics(test),
             test: test)
         lap("energy")
-        var summary = RunSummary(
-            experiment: config.name, configFile: config.file, seed: config.seed,
-            repeatSeeds: (0..<config.repeats).map { Self.repeatSeed(config.seed, $0) },
-            digital: .init(accuracy: digitalAcc, testImages: test.count), analog: points, layers: layers,
-            hardware: .init(config.hardware),
-            weights: weights, timingSeconds: timing)
+        var summary = makeSummary(digitalAccuracy: digitalAcc, testImages: test.count, points: points, layers: layers, weights: weights, timing: timing)
         summary.energy = energy
         if write { try writeResults(summary, evaluation) }
         return summary
@@ -156,6 +151,23 @@ public final class ExperimentRunner {
             try Self.evaluateRepeat(net, batches: batches, times: times, comps: comps, seed: seed)
         }
         return Evaluation(accuracy: accuracy, stats: stats)
+    }
+
+    /// The summary of a run of this config (every path fills the same fields).
+    func makeSummary(
+        digitalAccuracy: Double, testImages: Int, points: [RunSummary.AnalogPoint], layers: [RunSummary.Layer],
+        weights: RunSummary.Weights, timing: [String: Double]
+    ) -> RunSummary {
+        RunSummary(
+            experiment: config.name, configFile: config.file, seed: config.seed,
+            repeatSeeds: (0..<config.repeats).map { Self.repeatSeed(config.seed, $0) },
+            digital: .init(accuracy: digitalAccuracy, testImages: testImages), analog: points, layers: layers,
+            hardware: .init(config.hardware), weights: weights, timingSeconds: timing)
+    }
+
+    /// Which inputs the energy counts come from, for the report.
+    func energyInputStatistics(_ test: LabeledImages) -> String {
+        "the \(test.count) test images × \(config.repeats) programmings × \(config.tInference.count) evaluation times, compensation '\(config.compensation.first?.rawValue ?? "none")'"
     }
 
     /// The test set in batches of `evaluation.batch_size` (images, labels).
