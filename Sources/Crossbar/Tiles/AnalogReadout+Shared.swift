@@ -3,17 +3,35 @@ import NumericKernels
 extension AnalogReadout {
     /// Throws for a failed readout stage, a wrong input width, a non-finite input or an
     /// uncalibrated ADC range policy (the checks of every MVM).
-    func checkInput(_ x: Matrix) throws {
+    /// - Parameter scanValues: false when the tile reads themselves detect non-finite inputs
+    ///   (`tileReadsScanInputs`); the caller then calls again with `true` if one did.
+    func checkInput(_ x: Matrix, scanValues: Bool = true) throws {
         if let stageError { throw stageError }
         guard x.columns == inputs else {
             throw CrossbarError("MVM input has shape \(x.shape) but the weights are [\(outputs) × \(inputs)]: inputs must have \(inputs) columns")
         }
-        if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
+        if scanValues, let bad = x.values.withUnsafeBufferPointer({ FiniteCheck.firstNonFinite($0) }) {
             throw CrossbarError("MVM input [\(bad / max(inputs, 1)), \(bad % max(inputs, 1))] is \(x.values[bad]); inputs must be finite")
         }
         guard isADCCalibrated else {
             throw CrossbarError(
                 "adc.range_policy = \(spec.adcRangePolicy.rawValue) needs a calibration batch, but this readout was not calibrated (AnalogReadout.calibratingADC; `aimc mvm --calibration`); refusing to fall back to the fixed range")
+        }
+    }
+
+    /// Whether every tile read under `compensation` takes the fused path with abs-max input
+    /// scaling, whose abs-max pass also detects NaN and ±Inf; the separate scan of the input
+    /// is then skipped (the tiles' row ranges cover every input).
+    func tileReadsScanInputs(_ compensation: DriftCompensation) -> Bool {
+        guard spec.inputScaling == .absMax else { return false }
+        return tiles.indices.allSatisfy { k in
+            let columnAlpha: [Float]
+            switch compensation {
+            case .column: columnAlpha = tiles[k].alphaReadoutColumns
+            case .columnExact: columnAlpha = tiles[k].alphaExactColumns
+            default: columnAlpha = []
+            }
+            return fusedPathApplies(tile: k, columnAlpha: columnAlpha, capture: nil)
         }
     }
 
@@ -29,8 +47,13 @@ extension AnalogReadout {
     public func forward(
         _ x: Matrix, compensations methods: [DriftCompensation], rng: inout Xoshiro256, stats: inout ConversionStats
     ) throws -> [Matrix] {
-        try checkInput(x)
+        let deferredScan = tileReadsScanInputs(.none)
+        try checkInput(x, scanValues: !deferredScan)
         stats.inputVectors += x.rows
+        var sawNonFinite = false
+        // A non-finite input found by the tile reads throws as the scan would have, with the
+        // statistics and the generator as they were.
+        let statsBefore = stats, rngBefore = rng
         var outs = methods.map { _ in Matrix(rows: x.rows, columns: outputs) }
         if x.rows == 0 || outputs == 0 || methods.isEmpty { return outs }
         let batch = x.rows
@@ -40,10 +63,18 @@ extension AnalogReadout {
             var partial = [Float](repeating: 0, count: batch * cols)
             x.values.withUnsafeBufferPointer { xp in
                 partial.withUnsafeMutableBufferPointer { pp in
-                    forwardTile(
+                    if forwardTile(
                         k, x: xp.baseAddress!, ldx: inputs, inputOffset: t.rowRange.lowerBound, batch: batch,
                         out: pp.baseAddress!, ldo: cols, outputOffset: 0, alpha: 1, rng: &rng, stats: &stats)
+                    {
+                        sawNonFinite = true
+                    }
                 }
+            }
+            if sawNonFinite {
+                stats = statsBefore
+                rng = rngBefore
+                try checkInput(x)
             }
             for (mi, method) in methods.enumerated() {
                 var factors = [Float](repeating: 1, count: cols)

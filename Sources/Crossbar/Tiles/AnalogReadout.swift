@@ -14,6 +14,9 @@ public struct AnalogReadout: Sendable {
     public let tInference: Double
     /// A readout stage that failed (the IR-drop solver); `forward` throws it.
     public internal(set) var stageError: CrossbarError? = nil
+    /// Whether reads take the fused per-sample path where it applies (`fusedPathApplies`);
+    /// tests switch it off to compare with the general path.
+    package var fusedPathEnabled = true
 
     /// The effective weights `[outputs × inputs]` (layer units) this state represents,
     /// before converters: for inspection and tests.
@@ -43,10 +46,13 @@ public struct AnalogReadout: Sendable {
         _ x: Matrix, compensation: DriftCompensation = .none, rng: inout Xoshiro256,
         stats: inout ConversionStats
     ) throws -> Matrix {
-        try checkInput(x)
+        let deferredScan = tileReadsScanInputs(compensation)
+        try checkInput(x, scanValues: !deferredScan)
+        let statsBefore = stats, rngBefore = rng
         stats.inputVectors += x.rows
         var out = Matrix(rows: x.rows, columns: outputs)
         if x.rows == 0 || outputs == 0 { return out }
+        var sawNonFinite = false
         x.values.withUnsafeBufferPointer { xp in
             out.values.withUnsafeMutableBufferPointer { op in
                 for k in tiles.indices {
@@ -59,11 +65,21 @@ public struct AnalogReadout: Sendable {
                     case .column: columnAlpha = tiles[k].alphaReadoutColumns
                     case .columnExact: columnAlpha = tiles[k].alphaExactColumns
                     }
-                    forwardTile(
+                    if forwardTile(
                         k, x: xp.baseAddress!, ldx: inputs, batch: x.rows, out: op.baseAddress!, ldo: outputs,
                         alpha: alpha, rng: &rng, stats: &stats, columnAlpha: columnAlpha)
+                    {
+                        sawNonFinite = true
+                    }
                 }
             }
+        }
+        if sawNonFinite {
+            // Throw as the up-front scan would have, with the statistics and the generator
+            // as they were.
+            stats = statsBefore
+            rng = rngBefore
+            try checkInput(x)
         }
         return out
     }
@@ -75,24 +91,33 @@ public struct AnalogReadout: Sendable {
     }
 
     /// Runs tile `k` on a batch and adds its outputs into `out`.
+    /// - Returns: true when the fused path met a NaN or ±Inf input (its outputs are then
+    ///   meaningless); the general path expects inputs checked beforehand and returns false.
+    @discardableResult
     func forwardTile(
         _ k: Int, x: UnsafePointer<Float>, ldx: Int, batch: Int, out: UnsafeMutablePointer<Float>, ldo: Int,
         alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats, columnAlpha: [Float] = [],
         capture: PreADCCapture? = nil
-    ) {
+    ) -> Bool {
         let t = tiles[k].mapping
-        forwardTile(
+        return forwardTile(
             k, x: x, ldx: ldx, inputOffset: t.rowRange.lowerBound, batch: batch, out: out, ldo: ldo,
             outputOffset: t.columnRange.lowerBound, alpha: alpha, rng: &rng, stats: &stats,
             columnAlpha: columnAlpha, capture: capture)
     }
 
+    @discardableResult
     func forwardTile(
         _ k: Int, x: UnsafePointer<Float>, ldx: Int, inputOffset: Int, batch: Int,
         out: UnsafeMutablePointer<Float>, ldo: Int, outputOffset: Int,
         alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats, columnAlpha: [Float] = [],
         capture: PreADCCapture? = nil
-    ) {
+    ) -> Bool {
+        if fusedPathApplies(tile: k, columnAlpha: columnAlpha, capture: capture) {
+            return forwardTileFused(
+                k, x: x, ldx: ldx, inputOffset: inputOffset, batch: batch, out: out, ldo: ldo,
+                outputOffset: outputOffset, alpha: alpha, rng: &rng, stats: &stats)
+        }
         let state = tiles[k]
         // cols: ADC channels (slices × outputs); the logical outputs are combined at the end.
         let rows = state.mapping.rows, cols = state.mapping.channels
@@ -122,17 +147,16 @@ public struct AnalogReadout: Sendable {
         var zeroCount = [Int](repeating: 0, count: batch)
         var local = ConversionStats()
         let rowG = state.rowConductance
-        let countConductance = rowG.count == rows
         let inverseStep: Float = dac.isIdeal ? 0 : 1 / dac.step
         let countEnergy = stats.countsEnergy
         // Converter constants hoisted out of the hot loops; the loops below compute exactly
         // what `Quantizer.clips` and `Quantizer.quantize` do (clamp, then round half to even
         // by the 1.5·2²³ trick, valid for converters of up to 22 bits).
         let dacFast = !dac.isIdeal && dac.bits <= 22
-        let dacStep = dac.isIdeal ? 1 : dac.step, dacLo = dac.isIdeal ? 0 : dac.lowestIndex, dacHi = dac.isIdeal ? 0 : dac.highestIndex
+        let dacStep = dac.isIdeal ? 1 : dac.step, dacInverseStep = dac.isIdeal ? 1 : dac.inverseStep, dacLo = dac.isIdeal ? 0 : dac.lowestIndex, dacHi = dac.isIdeal ? 0 : dac.highestIndex
         let dacUpper = dac.range, dacLower: Float = dac.signed ? -dac.range : 0
         let adcFast = adcs.isEmpty && !bitSerial && (adc.isIdeal || adc.bits <= 22)
-        let adcStep = adc.isIdeal ? 1 : adc.step, adcLo = adc.isIdeal ? 0 : adc.lowestIndex, adcHi = adc.isIdeal ? 0 : adc.highestIndex
+        let adcStep = adc.isIdeal ? 1 : adc.step, adcInverseStep = adc.isIdeal ? 1 : adc.inverseStep, adcLo = adc.isIdeal ? 0 : adc.lowestIndex, adcHi = adc.isIdeal ? 0 : adc.highestIndex
         let adcUpper = adc.range, adcLower: Float = adc.signed ? -adc.range : 0
         let magic: Float = 12_582_912
 
@@ -169,7 +193,7 @@ public struct AnalogReadout: Sendable {
                         for i in 0..<rows {
                             let v = row[i] * inv
                             clipped += (v > dacUpper || v < dacLower) ? 1 : 0
-                            dst[i] = ((min(max(v / dacStep, dacLo), dacHi) + magic) - magic) * dacStep
+                            dst[i] = ((min(max(v * dacInverseStep, dacLo), dacHi) + magic) - magic) * dacStep
                         }
                         local.dacClipped += clipped
                     } else {
@@ -184,25 +208,11 @@ public struct AnalogReadout: Sendable {
                         for i in 0..<rows { sx += dst[i] }
                         inputSum[b] = sx
                     }
-                    // Energy counts of this read: driven rows and Σ x_q^p · ΣG (no random
-                    // draws; the outputs do not depend on them).
-                    if !countEnergy { continue }
-                    var active = 0
-                    var squared: Double = 0, absolute: Double = 0, bitwise: Double = 0
-                    for i in 0..<rows where dst[i] != 0 {
-                        active += 1
-                        if countConductance {
-                            let v = Double(abs(dst[i])), g = Double(rowG[i])
-                            squared += v * v * g
-                            absolute += v * g
-                            if inverseStep > 0 { bitwise += Double(Int((abs(dst[i]) * inverseStep).rounded()).nonzeroBitCount) * g }
-                        }
+                    if countEnergy {
+                        countReadEnergy(
+                            UnsafePointer(dst), rows: rows, rowConductance: rowG, inverseStep: inverseStep,
+                            devicesPerRow: devicesPerRow, into: &local)
                     }
-                    local.activeInputs += active
-                    local.activeCells += active * devicesPerRow
-                    local.squaredInputConductance += squared
-                    local.absInputConductance += absolute
-                    local.bitInputConductance += bitwise
                 }
             }
             local.tileReads += n
@@ -274,7 +284,7 @@ public struct AnalogReadout: Sendable {
                                 for j in 0..<cols {
                                     let v = src[j]
                                     clipped += (v > adcUpper || v < adcLower) ? 1 : 0
-                                    let q = ((min(max(v / adcStep, adcLo), adcHi) + magic) - magic) * adcStep
+                                    let q = ((min(max(v * adcInverseStep, adcLo), adcHi) + magic) - magic) * adcStep
                                     zeroed += (q == 0 && v != 0) ? 1 : 0
                                     dst[j] = q
                                 }
@@ -368,5 +378,6 @@ public struct AnalogReadout: Sendable {
             }
         }
         stats.add(local)
+        return false
     }
 }
