@@ -28,8 +28,17 @@ let package = Package(
         .systemLibrary(
             name: "CZlibSystem", path: "Sources/CZlibSystem",
             providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW"]),
-        .target(name: "Crossbar", dependencies: ["NumericKernels"], exclude: ["IRDrop/README.md"]),
+        // The vectorised inner loops, compiled for the baseline and for two wider
+        // instruction sets; NumericKernels.Kernels picks one at run time (same results).
+        .target(name: "SIMDKernels"),
+        .target(
+            name: "SIMDKernelsAVX2", dependencies: ["SIMDKernels"],
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(
+            name: "SIMDKernelsAVX512", dependencies: ["SIMDKernels"],
+            swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+        .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"]),
+        .target(name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels"], exclude: ["IRDrop/README.md"]),
         .target(
             name: "Networks",
             dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"]),
@@ -43,7 +52,7 @@ let package = Package(
                 "ExperimentKit", "Networks", "Crossbar", "NumericKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels"]),
+        .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels", "SIMDKernels"]),
         .testTarget(name: "CrossbarTests", dependencies: ["Crossbar", "NumericKernels"]),
         .testTarget(
             name: "NetworksTests", dependencies: ["Networks", "Crossbar", "NumericKernels"],

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the simulator's speed on this machine: sgemm ceiling, digital and analogue inference, drift evaluation.",
-        discussion: "Figures are medians after a warm-up; ratios are measured in the same run. Uses the config's cached trained network (training it first if needed).")
+        discussion: "Figures are medians after a warm-up; ratios are measured in the same run. Uses the config's cached trained network (training it first if needed). The vectorised kernels run on the CPU's widest instruction set (portable, avx2, avx512; printed in the header, same results on each); set AIMC_SIMD=portable or avx2 to measure a narrower one.")
 
     @Argument(help: "Experiment config whose network and hardware are measured.")
     var config: String = "Experiments/fashion-mlp-pcm.yaml"

@@ -1,5 +1,6 @@
 import Foundation
 import NumericKernels
+import SIMDKernels
 import Testing
 
 @Suite struct GaussianSIMDTests {

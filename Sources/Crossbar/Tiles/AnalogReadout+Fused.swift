@@ -1,4 +1,5 @@
 import NumericKernels
+import SIMDKernels
 
 extension AnalogReadout {
     /// Whether tile `k` can be read by `forwardTileFused`: one ADC for all columns, no
@@ -44,8 +45,8 @@ extension AnalogReadout {
         case .reference: devicesPerRow = cols + state.mapping.sliceCoefficients.count
         case .none: devicesPerRow = cols
         }
-        let dacLevels = dac.isIdeal ? nil : ConverterKernels.Levels(dac)
-        let adcLevels = adc.isIdeal ? nil : ConverterKernels.Levels(adc)
+        let dacLevels = dac.isIdeal ? nil : ConverterLevels(dac)
+        let adcLevels = adc.isIdeal ? nil : ConverterLevels(adc)
         // Output noise is drawn for groups of rows: fillGaussian pairs samples (2i, 2i + 1),
         // so a group of an even number of samples continues the sequence exactly.
         let groupRows = max(2, (4096 / max(cols, 1)) & ~1)
@@ -98,9 +99,9 @@ extension AnalogReadout {
                     }
                     let inv = 1 / (m * bmFactor[b])
                     if let dacLevels {
-                        local.dacClipped += ConverterKernels.encode(src, into: dst, count: rows, inverseScale: inv, levels: dacLevels)
+                        local.dacClipped += Kernels.encode(src, dst, count: rows, inverseScale: inv, dacLevels)
                     } else {
-                        ConverterKernels.scale(src, into: dst, count: rows, by: inv)
+                        Kernels.scale(src, dst, count: rows, factor: inv)
                     }
                     if countEnergy {
                         countReadEnergy(
@@ -131,11 +132,11 @@ extension AnalogReadout {
                         var clipped = 0, zeroed = 0
                         let result: UnsafePointer<Float>
                         if let adcLevels {
-                            (clipped, zeroed) = ConverterKernels.digitise(
-                                src, noise: z, sigma: sigma, into: digitised, count: cols, levels: adcLevels)
+                            (clipped, zeroed) = Kernels.digitise(
+                                src, noise: z, sigma: sigma, digitised, count: cols, adcLevels)
                             result = UnsafePointer(digitised)
                         } else if let z {
-                            ConverterKernels.addNoise(src, noise: z, sigma: sigma, into: digitised, count: cols)
+                            Kernels.addNoise(src, noise: z, sigma: sigma, digitised, count: cols)
                             result = UnsafePointer(digitised)
                         } else {
                             result = src
@@ -151,9 +152,9 @@ extension AnalogReadout {
                             continue
                         }
                         if m == 0 { continue }
-                        ConverterKernels.accumulate(
+                        Kernels.accumulate(
                             result, factor: m * bmFactor[b] * alpha, columnFactor: df.baseAddress!,
-                            into: out + b * ldo + outputOffset, count: cols)
+                            out + b * ldo + outputOffset, count: cols)
                     }
                     group += g
                 }

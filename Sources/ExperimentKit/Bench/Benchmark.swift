@@ -13,6 +13,8 @@ public struct Benchmark {
     /// The measured figures (`aimc bench --json`).
     public struct Report: Codable, Sendable {
         public var cpu: String
+        /// The vectorised kernels in use (`Kernels.active`: portable, avx2, avx512).
+        public var kernels: String
         public var cores: Int
         public var threads: Int
         public var images: Int
@@ -134,7 +136,7 @@ public struct Benchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Report(
-            cpu: Benchmark.cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
+            cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
             batchSize: batch, macsPerImage: macs, sgemmGflops: gflops, ceilingImagesPerSecond: ceiling,
             digitalImagesPerSecond: digital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
             analogOverCeiling: analog / ceiling, driftEvaluationSeconds: driftSeconds,
@@ -189,7 +191,7 @@ public struct Benchmark {
         if r.digitalImagesPerSecond > 1.05 * r.ceilingImagesPerSecond {
             warning = "\nwarning: digital inference measured faster than the sgemm ceiling: the machine was busy while the ceiling was timed; rerun on an idle machine for meaningful ratios.\n"
         }
-        return warning + "aimc bench · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · \(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image\n\n"
+        return warning + "aimc bench · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · \(r.kernels) kernels · \(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image\n\n"
             + ReportTable.table(["measure", "figure", "ratio"], rows)
     }
 }

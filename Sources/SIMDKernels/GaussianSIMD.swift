@@ -7,10 +7,10 @@
 /// The polynomials are the series of log((1 + s)/(1 − s)) = 2·atanh(s) on the mantissa
 /// reduced to [√½, √2), and the Taylor series of sin and cos on [−π/4, π/4] (to degrees 9
 /// and 10); the quadrant comes from the integer uniform, so there is no table and no branch.
-package enum GaussianSIMD {
+public enum GaussianSIMD {
     /// Natural log of x in (0, 1] (normal floats).
-    @inline(__always)
-    package static func log(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func log(_ x: Float) -> Float {
         let bits = x.bitPattern
         var e = Int32(bitPattern: bits >> 23) &- 127
         var m = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000)  // [1, 2)
@@ -33,8 +33,8 @@ package enum GaussianSIMD {
     /// vectorising): the inverse square root from the exponent-halving bit estimate
     /// (Lomont, "Fast inverse square root", 2003), three Newton steps (relative error
     /// < 2e-7, checked in tests), times x; exactly 0 at 0.
-    @inline(__always)
-    package static func squareRoot(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func squareRoot(_ x: Float) -> Float {
         var y = Float(bitPattern: 0x5F37_5A86 &- (x.bitPattern >> 1))
         let h = 0.5 * x
         y = y * (1.5 - h * y * y)
@@ -44,8 +44,8 @@ package enum GaussianSIMD {
     }
 
     /// sin(2πk/2²⁴) and cos(2πk/2²⁴) for an integer k in [0, 2²⁴).
-    @inline(__always)
-    package static func sincos2pi(k: Int32) -> (sin: Float, cos: Float) {
+    @inlinable @inline(__always)
+    public static func sincos2pi(k: Int32) -> (sin: Float, cos: Float) {
         // Quadrant q = round(4u) with u = k/2²⁴; remainder r = u − q/4 in [−1/8, 1/8].
         let q = (k &+ (1 << 21)) >> 22
         let t = Float(k &- (q << 22)) * (6.283185307179586 / 16_777_216.0)
@@ -70,50 +70,5 @@ package enum GaussianSIMD {
         let sSign = Float(1 &- 2 &* (qq >> 1))
         let cSign = Float(1 &- 2 &* ((qq ^ (qq >> 1)) & 1))
         return (sv * sSign, cv * cSign)
-    }
-}
-
-extension Xoshiro256 {
-    /// Fills `buffer` with independent N(0, 1) samples (see `GaussianSIMD`). Each 64-bit draw
-    /// gives one pair (r·cos θ, r·sin θ), stored at positions 2j and 2j + 1; a fill of n
-    /// samples consumes ⌈n/2⌉ draws. The transform runs in separate simple loops over
-    /// blocks so that the compiler vectorises them.
-    public mutating func fillGaussianFast(_ buffer: UnsafeMutableBufferPointer<Float>) {
-        let n = buffer.count
-        if n == 0 { return }
-        let block = 256
-        let half = block / 2
-        // One scratch allocation per call: u1 | k | radius | cos | sin.
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * half)
-        let ks = UnsafeMutablePointer<Int32>.allocate(capacity: half)
-        defer {
-            scratch.deallocate()
-            ks.deallocate()
-        }
-        let u1 = scratch, radius = scratch + half, cosv = scratch + 2 * half, sinv = scratch + 3 * half
-        var start = 0
-        while start < n {
-            let m = min(block, n - start)
-            let pairs = (m + 1) / 2
-            for j in 0..<pairs {
-                let r = next()
-                // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
-                u1[j] = (Float(UInt32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
-                ks[j] = Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF)
-            }
-            for j in 0..<pairs { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
-            for j in 0..<pairs {
-                let (s, c) = GaussianSIMD.sincos2pi(k: ks[j])
-                sinv[j] = s
-                cosv[j] = c
-            }
-            let out = buffer.baseAddress! + start
-            for j in 0..<(m / 2) {
-                out[2 * j] = radius[j] * cosv[j]
-                out[2 * j + 1] = radius[j] * sinv[j]
-            }
-            if m % 2 == 1 { out[m - 1] = radius[pairs - 1] * cosv[pairs - 1] }
-            start += m
-        }
     }
 }

@@ -1,0 +1,205 @@
+import Foundation
+import SIMDKernels
+import SIMDKernelsAVX2
+import SIMDKernelsAVX512
+
+/// Run-time dispatch of the vectorised inner loops (`KernelBodies`) to the widest
+/// instruction set this CPU supports, so that one portable binary runs at the speed of the
+/// machine (the approach of OpenBLAS's DYNAMIC_ARCH). All variants give bit-identical
+/// results (tested), so the choice never changes a result, only its speed.
+///
+/// The choice is made once from the CPU flags in /proc/cpuinfo (Linux; elsewhere the
+/// portable variant) and can be lowered with the environment variable
+/// `AIMC_SIMD=portable|avx2|avx512` (a variant the CPU lacks falls back to the widest it has).
+public enum Kernels {
+    /// A compiled variant of the kernels.
+    public enum InstructionSet: String, CaseIterable, Sendable, Comparable {
+        /// Baseline x86-64 (SSE2) or the platform default elsewhere.
+        case portable
+        /// AVX2 + FMA + BMI1/2 + F16C + MOVBE (`-target-cpu haswell`).
+        case avx2
+        /// AVX-512 F/CD/BW/DQ/VL on top of AVX2 (`-target-cpu skylake-avx512`).
+        case avx512
+
+        public static func < (a: InstructionSet, b: InstructionSet) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
+    }
+
+    /// The widest variant the CPU supports.
+    public static let supported: InstructionSet = detect(cpuFlags: cpuFlags())
+
+    /// The variant in use: `supported`, lowered by `AIMC_SIMD` if set.
+    public static let active: InstructionSet = {
+        if let requested = ProcessInfo.processInfo.environment["AIMC_SIMD"].flatMap(InstructionSet.init(rawValue:)) {
+            return min(requested, supported)
+        }
+        return supported
+    }()
+
+    /// The CPU flags of /proc/cpuinfo's first processor (empty where there is none).
+    static func cpuFlags() -> Set<Substring> {
+        #if arch(x86_64)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
+        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            return Set(line[line.index(after: colon)...].split(separator: " "))
+        }
+        #endif
+        return []
+    }
+
+    /// The widest variant whose instructions all appear in `flags`.
+    public static func detect(cpuFlags flags: Set<Substring>) -> InstructionSet {
+        let avx2: [Substring] = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "popcnt", "abm"]
+        let avx512: [Substring] = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+        guard avx2.allSatisfy(flags.contains) else { return .portable }
+        return avx512.allSatisfy(flags.contains) ? .avx512 : .avx2
+    }
+
+    // MARK: Dispatched kernels (see `KernelBodies` for what each computes)
+
+    /// N(0, 1) samples into `out[0..<count]` from the generator's state (see `Xoshiro256.fillGaussian`).
+    @inline(__always)
+    static func gaussianFill(
+        _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
+        _ out: UnsafeMutablePointer<Float>, count: Int, isa: InstructionSet = active
+    ) {
+        switch isa {
+        case .avx512: AVX512Kernels.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
+        case .avx2: AVX2Kernels.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
+        case .portable: portableGaussianFill(&s0, &s1, &s2, &s3, out, count: count)
+        }
+    }
+
+    @inline(never)
+    static func portableGaussianFill(
+        _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
+        _ out: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        KernelBodies.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
+    }
+
+    /// DAC of one vector: `dst[i] = Q(src[i] · inverseScale)`; returns the clipped count.
+    public static func encode(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
+        _ c: ConverterLevels, isa: InstructionSet = active
+    ) -> Int {
+        switch isa {
+        case .avx512: return AVX512Kernels.encode(src, dst, count: count, inverseScale: inverseScale, c)
+        case .avx2: return AVX2Kernels.encode(src, dst, count: count, inverseScale: inverseScale, c)
+        case .portable: return Portable.encode(src, dst, count: count, inverseScale: inverseScale, c)
+        }
+    }
+
+    /// `dst[i] = src[i] · factor`.
+    public static func scale(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float, isa: InstructionSet = active
+    ) {
+        switch isa {
+        case .avx512: AVX512Kernels.scale(src, dst, count: count, factor: factor)
+        case .avx2: AVX2Kernels.scale(src, dst, count: count, factor: factor)
+        case .portable: Portable.scale(src, dst, count: count, factor: factor)
+        }
+    }
+
+    /// `dst[j] = Q(src[j] + sigma · noise[j])`; returns clipped and zeroed counts.
+    public static func digitise(
+        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
+        count: Int, _ c: ConverterLevels, isa: InstructionSet = active
+    ) -> (clipped: Int, zeroed: Int) {
+        switch isa {
+        case .avx512: return AVX512Kernels.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
+        case .avx2: return AVX2Kernels.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
+        case .portable: return Portable.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
+        }
+    }
+
+    /// `dst[j] = src[j] + sigma · noise[j]`.
+    public static func addNoise(
+        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>, sigma: Float, _ dst: UnsafeMutablePointer<Float>, count: Int,
+        isa: InstructionSet = active
+    ) {
+        switch isa {
+        case .avx512: AVX512Kernels.addNoise(src, noise: noise, sigma: sigma, dst, count: count)
+        case .avx2: AVX2Kernels.addNoise(src, noise: noise, sigma: sigma, dst, count: count)
+        case .portable: Portable.addNoise(src, noise: noise, sigma: sigma, dst, count: count)
+        }
+    }
+
+    /// `dst[j] += src[j] · factor · columnFactor[j]`.
+    public static func accumulate(
+        _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+        count: Int, isa: InstructionSet = active
+    ) {
+        switch isa {
+        case .avx512: AVX512Kernels.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
+        case .avx2: AVX2Kernels.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
+        case .portable: Portable.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
+        }
+    }
+
+    /// max |x_i| of `count` values, or nil when one is NaN or ±Inf.
+    public static func absMax(_ x: UnsafePointer<Float>, count: Int, isa: InstructionSet = active) -> Float? {
+        switch isa {
+        case .avx512: return AVX512Kernels.absMax(x, count: count)
+        case .avx2: return AVX2Kernels.absMax(x, count: count)
+        case .portable: return Portable.absMax(x, count: count)
+        }
+    }
+
+    /// Whether one of `count` values is NaN or ±Inf.
+    public static func containsNonFinite(_ x: UnsafePointer<Float>, count: Int, isa: InstructionSet = active) -> Bool {
+        switch isa {
+        case .avx512: return AVX512Kernels.containsNonFinite(x, count: count)
+        case .avx2: return AVX2Kernels.containsNonFinite(x, count: count)
+        case .portable: return Portable.containsNonFinite(x, count: count)
+        }
+    }
+
+    /// The bodies compiled in this module, for the baseline target.
+    enum Portable {
+        @inline(never)
+        static func encode(
+            _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float, _ c: ConverterLevels
+        ) -> Int {
+            KernelBodies.encode(src, dst, count: count, inverseScale: inverseScale, c)
+        }
+
+        @inline(never)
+        static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float) {
+            KernelBodies.scale(src, dst, count: count, factor: factor)
+        }
+
+        @inline(never)
+        static func digitise(
+            _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
+            count: Int, _ c: ConverterLevels
+        ) -> (clipped: Int, zeroed: Int) {
+            KernelBodies.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
+        }
+
+        @inline(never)
+        static func addNoise(
+            _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>, sigma: Float, _ dst: UnsafeMutablePointer<Float>, count: Int
+        ) {
+            KernelBodies.addNoise(src, noise: noise, sigma: sigma, dst, count: count)
+        }
+
+        @inline(never)
+        static func accumulate(
+            _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+            count: Int
+        ) {
+            KernelBodies.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
+        }
+
+        @inline(never)
+        static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? { KernelBodies.absMax(x, count: count) }
+
+        @inline(never)
+        static func containsNonFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+            KernelBodies.containsNonFinite(x, count: count)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+/// The simulator's vectorised inner loops, written once as always-inlined bodies over raw
+/// pointers with every constant passed in (loops in this form vectorise; a loop in a
+/// closure that captures its constants by reference does not).
+///
+/// Each body is compiled three times: inside `NumericKernels` for the portable x86-64
+/// baseline (SSE2), in `SIMDKernelsAVX2` (`-target-cpu haswell`) and in
+/// `SIMDKernelsAVX512` (`-target-cpu skylake-avx512`); `NumericKernels.Kernels` picks one
+/// at run time from the CPU's features, as OpenBLAS does for its own kernels. The bodies
+/// use only IEEE operations that every instruction set computes identically (no fused
+/// multiply-add: Swift does not contract `a * b + c`), so all three give bit-identical
+/// results (tested).
+public enum KernelBodies {
+    /// 1.5·2²³: adding and subtracting it rounds a float of magnitude < 2²² to the nearest
+    /// integer, ties to even.
+    public static let roundingMagic: Float = 12_582_912
+
+    // MARK: Gaussian samples
+
+    /// Fills `count` values at `out` with N(0, 1) samples by Box–Muller (see `GaussianSIMD`),
+    /// advancing the xoshiro256** state (s0, s1, s2, s3) by ⌈count/2⌉ draws: draw j gives
+    /// the pair (r·cos θ, r·sin θ) at positions 2j and 2j + 1, with u₁ from its top 24 bits
+    /// and θ = 2π·k/2²⁴ from bits 8…31.
+    @inlinable @inline(__always)
+    public static func gaussianFill(
+        _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
+        _ out: UnsafeMutablePointer<Float>, count n: Int
+    ) {
+        if n <= 0 { return }
+        let block = 256
+        let half = block / 2
+        // One scratch allocation per call: u1 | radius | cos | sin, then k.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * half)
+        let ks = UnsafeMutablePointer<Int32>.allocate(capacity: half)
+        defer {
+            scratch.deallocate()
+            ks.deallocate()
+        }
+        let u1 = scratch, radius = scratch + half, cosv = scratch + 2 * half, sinv = scratch + 3 * half
+        var a = s0, b = s1, c = s2, d = s3
+        var start = 0
+        while start < n {
+            let m = min(block, n - start)
+            let pairs = (m + 1) / 2
+            for j in 0..<pairs {
+                // xoshiro256** (Blackman & Vigna 2021), as Xoshiro256.next().
+                let r = ((b &* 5) << 7 | (b &* 5) >> 57) &* 9
+                let t = b << 17
+                c ^= a
+                d ^= b
+                b ^= c
+                a ^= d
+                c ^= t
+                d = (d << 45) | (d >> 19)
+                // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
+                u1[j] = (Float(UInt32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
+                ks[j] = Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF)
+            }
+            for j in 0..<pairs { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
+            for j in 0..<pairs {
+                let (sv, cv) = GaussianSIMD.sincos2pi(k: ks[j])
+                sinv[j] = sv
+                cosv[j] = cv
+            }
+            let dst = out + start
+            for j in 0..<(m / 2) {
+                dst[2 * j] = radius[j] * cosv[j]
+                dst[2 * j + 1] = radius[j] * sinv[j]
+            }
+            if m % 2 == 1 { dst[m - 1] = radius[pairs - 1] * cosv[pairs - 1] }
+            start += m
+        }
+        s0 = a
+        s1 = b
+        s2 = c
+        s3 = d
+    }
+
+    // MARK: Converters
+
+    /// DAC of one input vector: `dst[i] = Q(src[i] · inverseScale)`, with Q as in
+    /// `Quantizer.quantize` (clamp the level `v/Δ` to the index range, round half to even by
+    /// the 1.5·2²³ trick, times Δ; converters of up to 22 bits).
+    /// - Returns: how many scaled inputs lay beyond the range [lower, upper].
+    @inlinable @inline(__always)
+    public static func encode(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
+        _ c: ConverterLevels
+    ) -> Int {
+        let step = c.step, inverseStep = c.inverseStep, lo = c.lowest, hi = c.highest, upper = c.upper, lower = c.lower
+        let magic = roundingMagic
+        var clipped: Int32 = 0
+        for i in 0..<count {
+            let v = src[i] * inverseScale
+            clipped &+= (v > upper || v < lower) ? 1 : 0
+            dst[i] = ((min(max(v * inverseStep, lo), hi) + magic) - magic) * step
+        }
+        return Int(clipped)
+    }
+
+    /// `dst[i] = src[i] · factor`.
+    @inlinable @inline(__always)
+    public static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float) {
+        for i in 0..<count { dst[i] = src[i] * factor }
+    }
+
+    /// Output noise and ADC: `dst[j] = Q(src[j] + sigma · noise[j])` (`noise` nil: `Q(src[j])`).
+    /// - Returns: conversions beyond the range, and non-zero values that gave level 0.
+    @inlinable @inline(__always)
+    public static func digitise(
+        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
+        count: Int, _ c: ConverterLevels
+    ) -> (clipped: Int, zeroed: Int) {
+        let step = c.step, inverseStep = c.inverseStep, lo = c.lowest, hi = c.highest, upper = c.upper, lower = c.lower
+        let magic = roundingMagic
+        var clipped: Int32 = 0, zeroed: Int32 = 0
+        if let noise {
+            for j in 0..<count {
+                let v = src[j] + sigma * noise[j]
+                clipped &+= (v > upper || v < lower) ? 1 : 0
+                let q = ((min(max(v * inverseStep, lo), hi) + magic) - magic) * step
+                zeroed &+= (q == 0 && v != 0) ? 1 : 0
+                dst[j] = q
+            }
+        } else {
+            for j in 0..<count {
+                let v = src[j]
+                clipped &+= (v > upper || v < lower) ? 1 : 0
+                let q = ((min(max(v * inverseStep, lo), hi) + magic) - magic) * step
+                zeroed &+= (q == 0 && v != 0) ? 1 : 0
+                dst[j] = q
+            }
+        }
+        return (Int(clipped), Int(zeroed))
+    }
+
+    /// `dst[j] = src[j] + sigma · noise[j]`.
+    @inlinable @inline(__always)
+    public static func addNoise(
+        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>, sigma: Float, _ dst: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        for j in 0..<count { dst[j] = src[j] + sigma * noise[j] }
+    }
+
+    /// Digital accumulation: `dst[j] += src[j] · factor · columnFactor[j]`.
+    @inlinable @inline(__always)
+    public static func accumulate(
+        _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
+        for j in 0..<count { dst[j] += src[j] * factor * columnFactor[j] }
+    }
+
+    // MARK: Scans
+
+    /// max |x_i|, or nil when a value is NaN or ±Inf: for non-negative floats the integer
+    /// order of the bit patterns is the numeric order, so the maximum of the patterns with
+    /// the sign cleared is exact; a pattern at or above the infinity exponent marks NaN or
+    /// ±Inf. 0 for `count` ≤ 0.
+    @inlinable @inline(__always)
+    public static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? {
+        var largest: Int32 = 0
+        for i in 0..<max(count, 0) {
+            largest = max(largest, Int32(bitPattern: x[i].bitPattern & 0x7FFF_FFFF))
+        }
+        if largest >= 0x7F80_0000 { return nil }
+        return Float(bitPattern: UInt32(largest))
+    }
+
+    /// Whether any of `count` values is NaN or ±Inf (exponent field all ones).
+    @inlinable @inline(__always)
+    public static func containsNonFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var flag: UInt32 = 0
+        for i in 0..<max(count, 0) { flag |= (x[i].bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0 }
+        return flag != 0
+    }
+}
+
+/// The constants of one uniform converter for `KernelBodies` (see `Quantizer`).
+public struct ConverterLevels: Sendable {
+    /// Step Δ and 1/Δ (converter input units per level).
+    public var step: Float, inverseStep: Float
+    /// Lowest and highest level index.
+    public var lowest: Float, highest: Float
+    /// Input range [lower, upper]; beyond it the conversion clips.
+    public var lower: Float, upper: Float
+
+    public init(step: Float, inverseStep: Float, lowest: Float, highest: Float, lower: Float, upper: Float) {
+        self.step = step
+        self.inverseStep = inverseStep
+        self.lowest = lowest
+        self.highest = highest
+        self.lower = lower
+        self.upper = upper
+    }
+}

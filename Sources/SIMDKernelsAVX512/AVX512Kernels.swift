@@ -1,0 +1,51 @@
+import SIMDKernels
+
+/// `KernelBodies` compiled for AVX-512 F/CD/BW/DQ/VL (Skylake-SP and later, AMD Zen 4 and later) (`-target-cpu skylake-avx512`); called only
+/// after `NumericKernels.Kernels` has checked that the CPU supports it.
+public enum AVX512Kernels {
+    public static func gaussianFill(
+        _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
+        _ out: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        KernelBodies.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
+    }
+
+    public static func encode(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
+        _ c: ConverterLevels
+    ) -> Int {
+        KernelBodies.encode(src, dst, count: count, inverseScale: inverseScale, c)
+    }
+
+    public static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float) {
+        KernelBodies.scale(src, dst, count: count, factor: factor)
+    }
+
+    public static func digitise(
+        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
+        count: Int, _ c: ConverterLevels
+    ) -> (clipped: Int, zeroed: Int) {
+        KernelBodies.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
+    }
+
+    public static func addNoise(
+        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>, sigma: Float, _ dst: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        KernelBodies.addNoise(src, noise: noise, sigma: sigma, dst, count: count)
+    }
+
+    public static func accumulate(
+        _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
+        KernelBodies.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
+    }
+
+    public static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? {
+        KernelBodies.absMax(x, count: count)
+    }
+
+    public static func containsNonFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        KernelBodies.containsNonFinite(x, count: count)
+    }
+}

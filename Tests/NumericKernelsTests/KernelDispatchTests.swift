@@ -1,0 +1,99 @@
+import NumericKernels
+import SIMDKernels
+import Testing
+
+/// Every compiled variant of the vectorised loops gives bit-identical results; the CPU
+/// check picks the widest variant whose instructions are all present.
+@Suite("SIMD kernel dispatch")
+struct KernelDispatchTests {
+    /// The variants this CPU can run (the portable one always).
+    static let variants = Kernels.InstructionSet.allCases.filter { $0 <= Kernels.supported }
+
+    static func data(_ n: Int, seed: UInt64, scale: Float) -> [Float] {
+        var g = Xoshiro256(seed: seed)
+        return (0..<n).map { _ in (g.nextUniform() * 2 - 1) * scale }
+    }
+
+    @Test("Gaussian fills: the same samples and the same generator state on every variant", arguments: [1, 2, 7, 255, 256, 257, 4099])
+    func gaussianIdentical(count: Int) {
+        var reference = [Float](repeating: 0, count: count)
+        var base = Xoshiro256(seed: 77, stream: [UInt64(count)])
+        reference.withUnsafeMutableBufferPointer { base.fillGaussianFast($0, instructionSet: .portable) }
+        for isa in Self.variants {
+            var g = Xoshiro256(seed: 77, stream: [UInt64(count)])
+            var z = [Float](repeating: 0, count: count)
+            z.withUnsafeMutableBufferPointer { g.fillGaussianFast($0, instructionSet: isa) }
+            #expect(z.map(\.bitPattern) == reference.map(\.bitPattern), "\(isa)")
+            var copy = base
+            #expect(g.next() == copy.next(), "\(isa)")
+        }
+    }
+
+    @Test("converter, accumulation and scan loops: identical outputs and counts on every variant")
+    func convertersIdentical() throws {
+        let n = 1031
+        let x = Self.data(n, seed: 1, scale: 1.3)
+        let noise = Self.data(n, seed: 2, scale: 3)
+        let factors = Self.data(n, seed: 3, scale: 2)
+        let dac = ConverterLevels(step: 2 / 126, inverseStep: 126 / 2, lowest: -63, highest: 63, lower: -1, upper: 1)
+        let adc = ConverterLevels(step: 0.05, inverseStep: 20, lowest: -40, highest: 40, lower: -2, upper: 2)
+        func run(_ isa: Kernels.InstructionSet) -> [[UInt32]] {
+            var encoded = [Float](repeating: 0, count: n), digitised = encoded, plain = encoded, noisy = encoded
+            var accumulated = x, scaled = encoded
+            var counts: [Int] = []
+            x.withUnsafeBufferPointer { xp in
+                noise.withUnsafeBufferPointer { np in
+                    factors.withUnsafeBufferPointer { fp in
+                        counts.append(Kernels.encode(xp.baseAddress!, &encoded, count: n, inverseScale: 1.1, dac, isa: isa))
+                        let d = Kernels.digitise(xp.baseAddress!, noise: np.baseAddress!, sigma: 0.7, &digitised, count: n, adc, isa: isa)
+                        let p = Kernels.digitise(xp.baseAddress!, noise: nil, sigma: 0, &plain, count: n, adc, isa: isa)
+                        counts += [d.clipped, d.zeroed, p.clipped, p.zeroed]
+                        Kernels.addNoise(xp.baseAddress!, noise: np.baseAddress!, sigma: 0.3, &noisy, count: n, isa: isa)
+                        Kernels.accumulate(np.baseAddress!, factor: 0.9, columnFactor: fp.baseAddress!, &accumulated, count: n, isa: isa)
+                        Kernels.scale(xp.baseAddress!, &scaled, count: n, factor: 1 / 3, isa: isa)
+                        counts.append(Int(Kernels.absMax(np.baseAddress!, count: n, isa: isa)!.bitPattern))
+                        counts.append(Kernels.containsNonFinite(np.baseAddress!, count: n, isa: isa) ? 1 : 0)
+                    }
+                }
+            }
+            return [encoded, digitised, plain, noisy, accumulated, scaled].map { $0.map(\.bitPattern) } + [counts.map { UInt32($0) }]
+        }
+        let reference = run(.portable)
+        // The data exercise clipping and the zero level on both converters.
+        #expect(reference[6][0] > 0 && reference[6][1] > 0 && reference[6][2] > 0)
+        for isa in Self.variants { #expect(run(isa) == reference, "\(isa)") }
+    }
+
+    @Test("the abs-max scan equals BLAS isamax and flags NaN and ±Inf anywhere", arguments: Kernels.InstructionSet.allCases)
+    func absMaxScan(isa: Kernels.InstructionSet) {
+        guard isa <= Kernels.supported else { return }
+        var x = Self.data(300, seed: 4, scale: 5)
+        x[17] = -0.0
+        let expected = x.withUnsafeBufferPointer { BLAS.absMax($0.baseAddress!, count: 300) }
+        #expect(x.withUnsafeBufferPointer { Kernels.absMax($0.baseAddress!, count: 300, isa: isa) } == expected)
+        for bad in [Float.nan, .infinity, -.infinity] {
+            for position in [0, 150, 299] {
+                var y = x
+                y[position] = bad
+                #expect(y.withUnsafeBufferPointer { Kernels.absMax($0.baseAddress!, count: 300, isa: isa) } == nil)
+                #expect(y.withUnsafeBufferPointer { Kernels.containsNonFinite($0.baseAddress!, count: 300, isa: isa) })
+                #expect(y.withUnsafeBufferPointer { FiniteCheck.firstNonFinite($0) } == position)
+            }
+        }
+        #expect(Kernels.absMax([Float](), count: 0, isa: isa) == 0)
+        #expect([Float](repeating: 0, count: 5000).withUnsafeBufferPointer { FiniteCheck.firstNonFinite($0) } == nil)
+    }
+
+    @Test("CPU detection: AVX2 needs the whole Haswell set; AVX-512 needs F, CD, BW, DQ and VL on top")
+    func detection() {
+        let haswell: Set<Substring> = ["sse2", "avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "popcnt", "abm"]
+        let avx512: Set<Substring> = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+        #expect(Kernels.detect(cpuFlags: []) == .portable)
+        #expect(Kernels.detect(cpuFlags: haswell) == .avx2)
+        #expect(Kernels.detect(cpuFlags: haswell.subtracting(["fma"])) == .portable)
+        #expect(Kernels.detect(cpuFlags: haswell.union(avx512)) == .avx512)
+        #expect(Kernels.detect(cpuFlags: haswell.union(avx512).subtracting(["avx512vl"])) == .avx2)
+        #expect(Kernels.detect(cpuFlags: avx512) == .portable)
+        #expect(Kernels.active <= Kernels.supported)
+    }
+}
