@@ -28,12 +28,14 @@ public enum KernelBodies {
         if n <= 0 { return }
         let block = 256
         let half = block / 2
-        // One scratch allocation per call: u1 | radius | cos | sin, then k.
+        // Scratch per call: u1 | radius | cos | sin, then k, then the raw draws.
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * half)
         let ks = UnsafeMutablePointer<Int32>.allocate(capacity: half)
+        let draws = UnsafeMutablePointer<UInt64>.allocate(capacity: half)
         defer {
             scratch.deallocate()
             ks.deallocate()
+            draws.deallocate()
         }
         let u1 = scratch, radius = scratch + half, cosv = scratch + 2 * half, sinv = scratch + 3 * half
         var a = s0, b = s1, c = s2, d = s3
@@ -51,8 +53,13 @@ public enum KernelBodies {
                 a ^= d
                 c ^= t
                 d = (d << 45) | (d >> 19)
+                draws[j] = r
+            }
+            // The serial generator loop above only stores; the bit extraction vectorises.
+            for j in 0..<pairs {
+                let r = draws[j]
                 // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
-                u1[j] = (Float(UInt32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
+                u1[j] = (Float(Int32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
                 ks[j] = Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF)
             }
             for j in 0..<pairs { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
