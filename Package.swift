@@ -2,6 +2,16 @@
 import PackageDescription
 
 // Dependency versions are pinned here because Package.resolved is not committed.
+
+// The SIMD kernel variants (see Sources/SIMDKernels): x86-64 hosts compile two of them for
+// wider instruction sets, chosen at run time; elsewhere all three are the default target.
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
+#else
+let avx2Settings: [SwiftSetting] = []
+let avx512Settings: [SwiftSetting] = []
+#endif
 let package = Package(
     name: "aimc",
     platforms: [.macOS(.v13)],
@@ -33,10 +43,10 @@ let package = Package(
         .target(name: "SIMDKernels"),
         .target(
             name: "SIMDKernelsAVX2", dependencies: ["SIMDKernels"],
-            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+            swiftSettings: avx2Settings),
         .target(
             name: "SIMDKernelsAVX512", dependencies: ["SIMDKernels"],
-            swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+            swiftSettings: avx512Settings),
         .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"]),
         .target(name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels"], exclude: ["IRDrop/README.md"]),
         .target(

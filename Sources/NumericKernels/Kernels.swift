@@ -29,13 +29,27 @@ public enum Kernels {
     /// The widest variant the CPU supports.
     public static let supported: InstructionSet = detect(cpuFlags: cpuFlags())
 
-    /// The variant in use: `supported`, lowered by `AIMC_SIMD` if set.
+    /// The variant in use: `supported`, lowered by `AIMC_SIMD` if set. A value that names
+    /// no variant, or one this CPU lacks, is reported on standard error once.
     public static let active: InstructionSet = {
-        if let requested = ProcessInfo.processInfo.environment["AIMC_SIMD"].flatMap(InstructionSet.init(rawValue:)) {
-            return min(requested, supported)
-        }
-        return supported
+        let (isa, warning) = choose(requested: ProcessInfo.processInfo.environment["AIMC_SIMD"], supported: supported)
+        if let warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+        return isa
     }()
+
+    /// The variant for an `AIMC_SIMD` value on a CPU that supports up to `supported`, and the
+    /// warning to print when the value cannot be followed.
+    public static func choose(requested: String?, supported: InstructionSet) -> (InstructionSet, warning: String?) {
+        guard let requested, !requested.isEmpty else { return (supported, nil) }
+        guard let isa = InstructionSet(rawValue: requested.lowercased()) else {
+            let names = InstructionSet.allCases.map(\.rawValue).joined(separator: ", ")
+            return (supported, "aimc: AIMC_SIMD=\(requested) is not one of \(names); using \(supported.rawValue)")
+        }
+        if isa > supported {
+            return (supported, "aimc: AIMC_SIMD=\(requested) but this CPU supports up to \(supported.rawValue); using \(supported.rawValue)")
+        }
+        return (isa, nil)
+    }
 
     /// The CPU flags of /proc/cpuinfo's first processor (empty where there is none).
     static func cpuFlags() -> Set<Substring> {

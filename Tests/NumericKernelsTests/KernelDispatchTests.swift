@@ -96,4 +96,18 @@ struct KernelDispatchTests {
         #expect(Kernels.detect(cpuFlags: avx512) == .portable)
         #expect(Kernels.active <= Kernels.supported)
     }
+
+    @Test("AIMC_SIMD lowers the variant; an unknown name or one the CPU lacks is reported and ignored")
+    func environmentChoice() {
+        #expect(Kernels.choose(requested: nil, supported: .avx512) == (.avx512, nil))
+        #expect(Kernels.choose(requested: "", supported: .avx2) == (.avx2, nil))
+        #expect(Kernels.choose(requested: "portable", supported: .avx512) == (.portable, nil))
+        #expect(Kernels.choose(requested: "AVX2", supported: .avx512) == (.avx2, nil))
+        let lacking = Kernels.choose(requested: "avx512", supported: .avx2)
+        #expect(lacking.0 == .avx2)
+        #expect(lacking.warning?.contains("supports up to avx2") == true)
+        let unknown = Kernels.choose(requested: "sse9", supported: .portable)
+        #expect(unknown.0 == .portable)
+        #expect(unknown.warning?.contains("AIMC_SIMD=sse9 is not one of portable, avx2, avx512") == true)
+    }
 }
