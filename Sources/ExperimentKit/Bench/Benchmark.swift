@@ -77,6 +77,10 @@ public struct Benchmark {
         // 3. Analogue inference over the test set: `threads` workers over batches, BLAS on one
         //    thread each (as the runner does), one programming at t = 1 day.
         BLAS.setThreads(1)
+        // OpenBLAS's server threads keep polling (sched_yield) for about 0.1 s after a
+        // threaded call; let them go to sleep so that they do not share the cores with the
+        // analogue workers being timed.
+        usleep(300_000)
         let net = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch())
         let readout = net.program(seed: config.seed).readout(tInference: 86400)
         let comp = config.compensation.first { $0 != .none } ?? .none
