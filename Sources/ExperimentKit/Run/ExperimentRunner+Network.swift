@@ -132,6 +132,8 @@ extension ExperimentRunner {
             var device: String?
             var schedule: String
             var format: Int
+            /// `TrainingNumerics.version` of the code that trains.
+            var code: Int
         }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -139,7 +141,7 @@ extension ExperimentRunner {
         return try e.encode(F(
             dataset: "fashion-mnist", trainLimit: config.trainLimit, architecture: config.architecture.rawValue,
             training: config.training, hardwareAware: hwa.isEnabled ? hwa : nil,
-            device: usesDevice ? String(describing: hwa.device) : nil, schedule: try config.learningRateSchedule().rawValue, format: 1))
+            device: usesDevice ? String(describing: hwa.device) : nil, schedule: try config.learningRateSchedule().rawValue, format: 1, code: TrainingNumerics.version))
     }
 
     /// FP32 accuracy of `network` on `data`.

@@ -119,10 +119,12 @@ public final class ExperimentRunner {
             var layers: [Int]
             var training: TrainingSettings
             var format: Int
+            /// `TrainingNumerics.version` of the code that trains.
+            var code: Int
         }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return try e.encode(F(dataset: "fashion-mnist", trainLimit: config.trainLimit, layers: config.layerSizes, training: config.training, format: 1))
+        return try e.encode(F(dataset: "fashion-mnist", trainLimit: config.trainLimit, layers: config.layerSizes, training: config.training, format: 1, code: TrainingNumerics.version))
     }
 
     /// FP32 accuracy of `model` on `data`.
