@@ -153,6 +153,18 @@ public enum Kernels {
         }
     }
 
+    /// Energy counts of one tile read: non-zero inputs, Σ x²·g, Σ |x|·g, Σ popcount(|x|/Δ)·g.
+    public static func readEnergy(
+        _ x: UnsafePointer<Float>, conductance g: UnsafePointer<Float>, count: Int, inverseStep: Float,
+        isa: InstructionSet = active
+    ) -> (active: Int, squared: Double, absolute: Double, bitwise: Double) {
+        switch isa {
+        case .avx512: return AVX512Kernels.readEnergy(x, conductance: g, count: count, inverseStep: inverseStep)
+        case .avx2: return AVX2Kernels.readEnergy(x, conductance: g, count: count, inverseStep: inverseStep)
+        case .portable: return Portable.readEnergy(x, conductance: g, count: count, inverseStep: inverseStep)
+        }
+    }
+
     /// max |x_i| of `count` values, or nil when one is NaN or ±Inf.
     public static func absMax(_ x: UnsafePointer<Float>, count: Int, isa: InstructionSet = active) -> Float? {
         switch isa {
@@ -206,6 +218,13 @@ public enum Kernels {
             count: Int
         ) {
             KernelBodies.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
+        }
+
+        @inline(never)
+        static func readEnergy(
+            _ x: UnsafePointer<Float>, conductance g: UnsafePointer<Float>, count: Int, inverseStep: Float
+        ) -> (active: Int, squared: Double, absolute: Double, bitwise: Double) {
+            KernelBodies.readEnergy(x, conductance: g, count: count, inverseStep: inverseStep)
         }
 
         @inline(never)

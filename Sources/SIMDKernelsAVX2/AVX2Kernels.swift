@@ -41,6 +41,12 @@ public enum AVX2Kernels {
         KernelBodies.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
     }
 
+    public static func readEnergy(
+        _ x: UnsafePointer<Float>, conductance g: UnsafePointer<Float>, count: Int, inverseStep: Float
+    ) -> (active: Int, squared: Double, absolute: Double, bitwise: Double) {
+        KernelBodies.readEnergy(x, conductance: g, count: count, inverseStep: inverseStep)
+    }
+
     public static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? {
         KernelBodies.absMax(x, count: count)
     }

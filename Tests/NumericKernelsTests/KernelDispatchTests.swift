@@ -64,6 +64,38 @@ struct KernelDispatchTests {
         for isa in Self.variants { #expect(run(isa) == reference, "\(isa)") }
     }
 
+    @Test("read-energy counts match a Double reference (relative 1e-6) and agree across variants",
+          arguments: [1, 7, 8, 63, 64, 65, 300, 512])
+    func readEnergy(count n: Int) {
+        // DAC levels k·Δ of a 7-bit signed DAC (|k| ≤ 63), a quarter of them zero.
+        let step: Float = 2.0 / 126
+        var g = Xoshiro256(seed: UInt64(n))
+        let levels = (0..<n).map { _ in Int(g.next() % 127) - 63 }.enumerated().map { $0.offset % 4 == 0 ? 0 : $0.element }
+        let x = levels.map { Float($0) * step }
+        let conductance = (0..<n).map { _ in 1e-6 + 24e-6 * g.nextUniform() }
+        var active = 0
+        var squared = 0.0, absolute = 0.0, bitwise = 0.0
+        for i in 0..<n where levels[i] != 0 {
+            active += 1
+            let a = Double(abs(x[i])), c = Double(conductance[i])
+            squared += a * a * c
+            absolute += a * c
+            bitwise += Double(abs(levels[i]).nonzeroBitCount) * c
+        }
+        let reference = Kernels.readEnergy(x, conductance: conductance, count: n, inverseStep: 1 / step, isa: .portable)
+        #expect(reference.active == active)
+        #expect(abs(reference.squared - squared) <= 1e-6 * squared)
+        #expect(abs(reference.absolute - absolute) <= 1e-6 * absolute)
+        #expect(abs(reference.bitwise - bitwise) <= 1e-6 * bitwise)
+        for isa in Self.variants {
+            let r = Kernels.readEnergy(x, conductance: conductance, count: n, inverseStep: 1 / step, isa: isa)
+            #expect(r.active == reference.active && r.squared == reference.squared
+                    && r.absolute == reference.absolute && r.bitwise == reference.bitwise, "\(isa)")
+        }
+        // An ideal DAC (inverse step 0) counts no bits.
+        #expect(Kernels.readEnergy(x, conductance: conductance, count: n, inverseStep: 0).bitwise == 0)
+    }
+
     @Test("the abs-max scan equals BLAS isamax and flags NaN and ±Inf anywhere", arguments: Kernels.InstructionSet.allCases)
     func absMaxScan(isa: Kernels.InstructionSet) {
         guard isa <= Kernels.supported else { return }

@@ -187,16 +187,23 @@ extension AnalogReadout {
 
     /// Energy counts of one tile read of the DAC levels `dst` `[rows]`: driven rows, and
     /// Σ |x_q|^p · ΣG over them (no random draws; the outputs do not depend on them).
+    /// Vectorised (`Kernels.readEnergy`, sums in `Float` per 64 rows) for converters of up to
+    /// 22 bits; wider DACs take the scalar loop.
     func countReadEnergy(
         _ dst: UnsafePointer<Float>, rows: Int, rowConductance rowG: [Float], inverseStep: Float,
         devicesPerRow: Int, into local: inout ConversionStats
     ) {
-        let countConductance = rowG.count == rows
         var active = 0
         var squared: Double = 0, absolute: Double = 0, bitwise: Double = 0
-        for i in 0..<rows where dst[i] != 0 {
-            active += 1
-            if countConductance {
+        if rowG.count != rows {
+            for i in 0..<rows where dst[i] != 0 { active += 1 }
+        } else if spec.dac.isIdeal || spec.dac.bits <= 22 {
+            (active, squared, absolute, bitwise) = rowG.withUnsafeBufferPointer {
+                Kernels.readEnergy(dst, conductance: $0.baseAddress!, count: rows, inverseStep: inverseStep)
+            }
+        } else {
+            for i in 0..<rows where dst[i] != 0 {
+                active += 1
                 let v = Double(abs(dst[i])), g = Double(rowG[i])
                 squared += v * v * g
                 absolute += v * g
