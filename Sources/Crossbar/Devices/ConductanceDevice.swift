@@ -87,3 +87,48 @@ public func readNoiseTimeFactor(tInference: Double, t0: Double, tRead: Double) -
     return Float(max(_log((t + tRead) / (2 * tRead)), 0).squareRoot())
 }
 
+
+/// Programming shared by the PCM models: g_P = max(0, g_T + σ_prog(r)·z₁) and
+/// ν = |μ_ν(r) + σ_ν(r)·z₂|·driftScale with r = g_T/gMax, z₁, z₂ independent N(0, 1) drawn
+/// as one fill of 2n samples (the first n for programming, the next n for ν).
+/// - Parameters: `targets`, `programmed` in S; `sigma(r)` in S; `moments(r)` = (μ_ν, σ_ν).
+@inline(__always)
+func programPowerLawPCM(
+    targets: UnsafeBufferPointer<Float>, programmed: UnsafeMutableBufferPointer<Float>,
+    nu: UnsafeMutableBufferPointer<Float>, rng: inout Xoshiro256, gMax: Float, driftScale: Float,
+    sigma: (Float) -> Float, moments: (Float) -> (Float, Float)
+) {
+    let n = targets.count
+    var z = [Float](repeating: 0, count: 2 * n)
+    z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
+    let inv = 1 / gMax
+    for i in 0..<n {
+        let g = targets[i]
+        let r = g * inv
+        programmed[i] = max(0, g + sigma(r) * z[i])
+        let (mu, sd) = moments(r)
+        nu[i] = abs(mu + sd * z[n + i]) * driftScale
+    }
+}
+
+/// 1/f read noise shared by the PCM models: g ← max(0, g + |g|·Q_s(r)·f(t)·scale·z) with
+/// r = max(g_T/gMax, 0), f(t) = `readNoiseTimeFactor`, z ~ N(0, 1) (one fill of n samples).
+/// - Parameter relativeSigma: Q_s(r), the relative σ at t_read.
+@inline(__always)
+func readPowerLawPCM(
+    targets: UnsafeBufferPointer<Float>, conductances: UnsafeMutableBufferPointer<Float>,
+    tInference: Double, rng: inout Xoshiro256, gMax: Float, t0: Double, tRead: Double, scale: Float,
+    relativeSigma: (Float) -> Float
+) {
+    if scale == 0 { return }
+    let n = targets.count
+    var z = [Float](repeating: 0, count: n)
+    z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
+    let inv = 1 / gMax
+    // The time factor once per call, not once per device.
+    let timeFactor = readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * scale
+    for i in 0..<n {
+        let g = conductances[i]
+        conductances[i] = max(0, g + abs(g) * relativeSigma(max(targets[i] * inv, 0)) * timeFactor * z[i])
+    }
+}

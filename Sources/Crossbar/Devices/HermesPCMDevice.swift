@@ -87,15 +87,9 @@ public struct HermesPCMDevice: ConductanceDevice {
         targets: UnsafeBufferPointer<Float>, programmed: UnsafeMutableBufferPointer<Float>,
         nu: UnsafeMutableBufferPointer<Float>, rng: inout Xoshiro256
     ) {
-        let n = targets.count
-        var z = [Float](repeating: 0, count: 2 * n)
-        z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
-        let inv = 1 / gMax
-        for i in 0..<n {
-            let r = targets[i] * inv
-            programmed[i] = max(0, targets[i] + programmingSigma(r: r) * z[i])
-            nu[i] = abs(driftMean.value(abs(r)) + driftStd.value(abs(r)) * z[n + i]) * driftScale
-        }
+        programPowerLawPCM(
+            targets: targets, programmed: programmed, nu: nu, rng: &rng, gMax: gMax, driftScale: driftScale,
+            sigma: { programmingSigma(r: $0) }, moments: { r in (driftMean.value(abs(r)), driftStd.value(abs(r))) })
     }
 
     public func drift(
@@ -109,17 +103,10 @@ public struct HermesPCMDevice: ConductanceDevice {
         targets: UnsafeBufferPointer<Float>, conductances: UnsafeMutableBufferPointer<Float>,
         tInference: Double, rng: inout Xoshiro256
     ) {
-        if readNoiseScale == 0 { return }
-        let n = targets.count
-        var z = [Float](repeating: 0, count: n)
-        z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
-        let inv = 1 / gMax
-        // The time factor once per call, not once per device.
-        let timeFactor = readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
-        for i in 0..<n {
-            let g = conductances[i]
-            conductances[i] = max(0, g + abs(g) * readNoise.value(max(targets[i] * inv, 0)) * timeFactor * z[i])
-        }
+        readPowerLawPCM(
+            targets: targets, conductances: conductances, tInference: tInference, rng: &rng, gMax: gMax, t0: t0,
+            tRead: tRead, scale: readNoiseScale
+        ) { r in readNoise.value(r) }
     }
 
     /// Checks the shapes of the fits. - Throws: `CrossbarError` naming the key.

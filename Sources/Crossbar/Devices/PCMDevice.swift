@@ -71,25 +71,23 @@ public struct PCMDevice: ConductanceDevice {
     /// Relative accumulated read-noise σ for normalised target r at `tInference` (s).
     @inlinable
     public func readSigma(r: Float, tInference: Double) -> Float {
-        let qs = min(readNoiseQ / max(_powf(max(r, 0), readNoiseExponent), 1e-3), readNoiseQMax)
-        return qs * readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
+        relativeReadNoise(r: r) * readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
+    }
+
+    /// Q_s(r) = min(Q / max(r^exponent, 10⁻³), Q_max) for r ≥ 0 (negative r count as 0): the
+    /// relative read-noise σ at t_read before the time factor (Joshi et al. 2020).
+    @inlinable
+    public func relativeReadNoise(r: Float) -> Float {
+        min(readNoiseQ / max(_powf(max(r, 0), readNoiseExponent), 1e-3), readNoiseQMax)
     }
 
     public func program(
         targets: UnsafeBufferPointer<Float>, programmed: UnsafeMutableBufferPointer<Float>,
         nu: UnsafeMutableBufferPointer<Float>, rng: inout Xoshiro256
     ) {
-        let n = targets.count
-        var z = [Float](repeating: 0, count: 2 * n)
-        z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
-        let inv = 1 / gMax
-        for i in 0..<n {
-            let g = targets[i]
-            let r = g * inv
-            programmed[i] = max(0, g + programmingSigma(r: r) * z[i])
-            let (mu, sd) = driftExponentMoments(r: r)
-            nu[i] = abs(mu + sd * z[n + i]) * driftScale
-        }
+        programPowerLawPCM(
+            targets: targets, programmed: programmed, nu: nu, rng: &rng, gMax: gMax, driftScale: driftScale,
+            sigma: { programmingSigma(r: $0) }, moments: { driftExponentMoments(r: $0) })
     }
 
     public func drift(
@@ -103,17 +101,9 @@ public struct PCMDevice: ConductanceDevice {
         targets: UnsafeBufferPointer<Float>, conductances: UnsafeMutableBufferPointer<Float>,
         tInference: Double, rng: inout Xoshiro256
     ) {
-        if readNoiseScale == 0 { return }
-        let n = targets.count
-        var z = [Float](repeating: 0, count: n)
-        z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
-        let inv = 1 / gMax
-        let timeFactor = readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
-        for i in 0..<n {
-            let g = conductances[i]
-            let r = max(targets[i] * inv, 0)
-            let qs = min(readNoiseQ / max(_powf(r, readNoiseExponent), 1e-3), readNoiseQMax)
-            conductances[i] = max(0, g + abs(g) * qs * timeFactor * z[i])
-        }
+        readPowerLawPCM(
+            targets: targets, conductances: conductances, tInference: tInference, rng: &rng, gMax: gMax, t0: t0,
+            tRead: tRead, scale: readNoiseScale
+        ) { relativeReadNoise(r: $0) }
     }
 }
