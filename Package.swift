@@ -35,6 +35,7 @@ let package = Package(
         .systemLibrary(
             name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3f",
             providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(
             name: "CZlibSystem", path: "Sources/CZlibSystem",
             providers: [.apt(["zlib1g-dev"])]),
@@ -59,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "aimc",
             dependencies: [
-                "ExperimentKit", "Networks", "Crossbar", "NumericKernels",
+                "ExperimentKit", "Networks", "Crossbar", "NumericKernels", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels", "SIMDKernels"]),
