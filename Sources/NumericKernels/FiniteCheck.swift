@@ -18,10 +18,4 @@ public enum FiniteCheck {
         }
         return nil
     }
-
-    /// max |x_i| over `count` values, or nil when one of them is NaN or ±Inf, in one pass
-    /// (exact; equals `BLAS.absMax` for finite input; 0 for `count` ≤ 0).
-    public static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? {
-        Kernels.absMax(x, count: count)
-    }
 }

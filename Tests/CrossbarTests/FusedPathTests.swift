@@ -97,5 +97,16 @@ struct FusedPathTests {
         #expect(stats == ConversionStats())
         var copy = before
         #expect(rng.next() == copy.next())
+
+        // The same through the shared read of several compensation methods.
+        var shared = Xoshiro256(seed: 9)
+        var sharedStats = ConversionStats()
+        let sharedError = #expect(throws: CrossbarError.self) {
+            try readout.forward(x, compensations: [.none, .global], rng: &shared, stats: &sharedStats)
+        }
+        #expect(sharedError?.message.contains("[\(row), \(column)]") == true)
+        #expect(sharedStats == ConversionStats())
+        copy = before
+        #expect(shared.next() == copy.next())
     }
 }

@@ -89,7 +89,7 @@ extension AnalogReadout {
             throw CrossbarError("ADC calibration batch has shape \(x.shape) but the weights are [\(outputs) × \(inputs)]")
         }
         guard x.rows > 0 else { throw CrossbarError("the ADC calibration batch is empty") }
-        if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
+        if let bad = x.values.withUnsafeBufferPointer({ FiniteCheck.firstNonFinite($0) }) {
             throw CrossbarError("ADC calibration input [\(bad / max(inputs, 1)), \(bad % max(inputs, 1))] is \(x.values[bad]); inputs must be finite")
         }
         var result = self
@@ -109,7 +109,8 @@ extension AnalogReadout {
             var stats = ConversionStats()
             x.values.withUnsafeBufferPointer { xp in
                 out.withUnsafeMutableBufferPointer { op in
-                    result.forwardTile(
+                    // The batch was checked finite above.
+                    _ = result.forwardTile(
                         k, x: xp.baseAddress!, ldx: inputs, batch: x.rows, out: op.baseAddress!, ldo: outputs,
                         alpha: 1, rng: &rng, stats: &stats, capture: capture)
                 }
@@ -151,7 +152,8 @@ extension AnalogReadout {
         var stats = ConversionStats()
         eye.withUnsafeBufferPointer { e in
             y.withUnsafeMutableBufferPointer { yp in
-                forwardTile(
+                // One-hot inputs: always finite.
+                _ = forwardTile(
                     k, x: e.baseAddress!, ldx: rows, inputOffset: 0, batch: rows, out: yp.baseAddress!, ldo: cols,
                     outputOffset: 0, alpha: 1, rng: &rng, stats: &stats)
             }

@@ -30,6 +30,16 @@ public struct TileMapping: Sendable {
 
     public var rows: Int { rowRange.count }
     public var columns: Int { columnRange.count }
+    /// Devices on one word line that a driven input reaches: both devices of each pair, or
+    /// the positive devices plus one reference column per slice, or the positive devices
+    /// alone (the energy model's active cells per driven row).
+    public var devicesPerRow: Int {
+        switch minusDevices {
+        case .pair: return channels * 2
+        case .reference: return channels + sliceCoefficients.count
+        case .none: return channels
+        }
+    }
 }
 
 /// A layer's weight matrix `[outputs × inputs]` split over a grid of tiles of

@@ -38,13 +38,8 @@ extension AnalogReadout {
         let maxFactor = spec.boundManagementMaxFactor
         let countEnergy = stats.countsEnergy
         let rowG = state.rowConductance
-        let inverseStep: Float = dac.isIdeal ? 0 : 1 / dac.step
-        let devicesPerRow: Int
-        switch state.mapping.minusDevices {
-        case .pair: devicesPerRow = cols * 2
-        case .reference: devicesPerRow = cols + state.mapping.sliceCoefficients.count
-        case .none: devicesPerRow = cols
-        }
+        let inverseStep = dac.inverseStep
+        let devicesPerRow = state.mapping.devicesPerRow
         let dacLevels = dac.isIdeal ? nil : ConverterLevels(dac)
         let adcLevels = adc.isIdeal ? nil : ConverterLevels(adc)
         // Output noise is drawn for groups of rows: fillGaussian pairs samples (2i, 2i + 1),
@@ -84,7 +79,7 @@ extension AnalogReadout {
                     if all && absMaxScaling {
                         // Abs-max scaling over this tile's inputs; the same pass finds NaN
                         // and ±Inf (the row is then read as zeros and the caller throws).
-                        if let m = FiniteCheck.absMax(src, count: rows) {
+                        if let m = Kernels.absMax(src, count: rows) {
                             inputScale[b] = m
                         } else {
                             inputScale[b] = 0

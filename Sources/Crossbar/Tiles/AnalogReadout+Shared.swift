@@ -49,11 +49,11 @@ extension AnalogReadout {
     ) throws -> [Matrix] {
         let deferredScan = tileReadsScanInputs(.none)
         try checkInput(x, scanValues: !deferredScan)
-        stats.inputVectors += x.rows
-        var sawNonFinite = false
         // A non-finite input found by the tile reads throws as the scan would have, with the
         // statistics and the generator as they were.
         let statsBefore = stats, rngBefore = rng
+        var sawNonFinite = false
+        stats.inputVectors += x.rows
         var outs = methods.map { _ in Matrix(rows: x.rows, columns: outputs) }
         if x.rows == 0 || outputs == 0 || methods.isEmpty { return outs }
         let batch = x.rows

@@ -1,4 +1,5 @@
 import NumericKernels
+import SIMDKernels
 
 /// A layer's tiles at one evaluation time: runs analogue MVMs.
 ///
@@ -131,12 +132,7 @@ public struct AnalogReadout: Sendable {
         let callSeed: UInt64 = perRowNoise ? rng.next() : 0
         let offsets = state.mapping.digitalOffset
         var inputSum = [Float](repeating: 0, count: offsets.isEmpty ? 0 : batch)
-        let devicesPerRow: Int
-        switch state.mapping.minusDevices {
-        case .pair: devicesPerRow = cols * 2
-        case .reference: devicesPerRow = cols + state.mapping.sliceCoefficients.count
-        case .none: devicesPerRow = cols
-        }
+        let devicesPerRow = state.mapping.devicesPerRow
         var inputScale = [Float](repeating: 1, count: batch)
         var bmFactor = [Float](repeating: 1, count: batch)
         var xq = [Float](repeating: 0, count: batch * rows)
@@ -147,25 +143,19 @@ public struct AnalogReadout: Sendable {
         var zeroCount = [Int](repeating: 0, count: batch)
         var local = ConversionStats()
         let rowG = state.rowConductance
-        let inverseStep: Float = dac.isIdeal ? 0 : 1 / dac.step
+        let inverseStep = dac.inverseStep
         let countEnergy = stats.countsEnergy
-        // Converter constants hoisted out of the hot loops; the loops below compute exactly
-        // what `Quantizer.clips` and `Quantizer.quantize` do (clamp, then round half to even
-        // by the 1.5·2²³ trick, valid for converters of up to 22 bits).
-        let dacFast = !dac.isIdeal && dac.bits <= 22
-        let dacStep = dac.isIdeal ? 1 : dac.step, dacInverseStep = dac.isIdeal ? 1 : dac.inverseStep, dacLo = dac.isIdeal ? 0 : dac.lowestIndex, dacHi = dac.isIdeal ? 0 : dac.highestIndex
-        let dacUpper = dac.range, dacLower: Float = dac.signed ? -dac.range : 0
+        // Converters of up to 22 bits use the vectorised loops (`Kernels.encode`,
+        // `Kernels.digitise`), which compute exactly what `Quantizer.clips` and
+        // `Quantizer.quantize` do; wider ones the per-element calls.
+        let dacLevels: ConverterLevels? = !dac.isIdeal && dac.bits <= 22 ? ConverterLevels(dac) : nil
         let adcFast = adcs.isEmpty && !bitSerial && (adc.isIdeal || adc.bits <= 22)
-        let adcStep = adc.isIdeal ? 1 : adc.step, adcInverseStep = adc.isIdeal ? 1 : adc.inverseStep, adcLo = adc.isIdeal ? 0 : adc.lowestIndex, adcHi = adc.isIdeal ? 0 : adc.highestIndex
-        let adcUpper = adc.range, adcLower: Float = adc.signed ? -adc.range : 0
-        let magic: Float = 12_582_912
+        let adcLevels: ConverterLevels? = adcFast && !adc.isIdeal ? ConverterLevels(adc) : nil
 
-        // Input scaling (abs-max per vector over this tile's inputs).
-        for b in 0..<batch {
-            let row = x + b * ldx + inputOffset
-            if spec.inputScaling == .absMax {
-                inputScale[b] = BLAS.absMax(row, count: rows)
-            }
+        // Input scaling (abs-max per vector over this tile's inputs; inputs were checked
+        // finite by the caller).
+        if spec.inputScaling == .absMax {
+            for b in 0..<batch { inputScale[b] = Kernels.absMax(x + b * ldx + inputOffset, count: rows) ?? 0 }
         }
 
         // Encodes, multiplies, adds noise and digitises the samples listed in `which`
@@ -187,15 +177,9 @@ public struct AnalogReadout: Sendable {
                     }
                     let inv = 1 / (m * bmFactor[b])
                     if dac.isIdeal {
-                        for i in 0..<rows { dst[i] = row[i] * inv }
-                    } else if dacFast {
-                        var clipped = 0
-                        for i in 0..<rows {
-                            let v = row[i] * inv
-                            clipped += (v > dacUpper || v < dacLower) ? 1 : 0
-                            dst[i] = ((min(max(v * dacInverseStep, dacLo), dacHi) + magic) - magic) * dacStep
-                        }
-                        local.dacClipped += clipped
+                        Kernels.scale(row, dst, count: rows, factor: inv)
+                    } else if let dacLevels {
+                        local.dacClipped += Kernels.encode(row, dst, count: rows, inverseScale: inv, dacLevels)
                     } else {
                         for i in 0..<rows {
                             let v = row[i] * inv
@@ -222,7 +206,7 @@ public struct AnalogReadout: Sendable {
             // Bit-serial inputs: plane p drives sign(k)·bit_p(|k|) of each DAC level k
             // (a 1-bit DAC), digitised alone and weighted by 2^p·Δ (shift-and-add).
             var planeInput = [Float](repeating: 0, count: bitSerial ? n * rows : 0)
-            let inverseDACStep: Float = dac.isIdeal ? 0 : 1 / dac.step
+            let inverseDACStep = dac.inverseStep
             for plane in 0..<planes {
                 let weight: Float = bitSerial ? Float(1 << plane) * dac.step : 1
                 if bitSerial {
@@ -276,18 +260,11 @@ public struct AnalogReadout: Sendable {
                             for s in 0..<n {
                                 let b = which?[s] ?? s
                                 let src = ycp.baseAddress! + s * cols, dst = yp.baseAddress! + b * cols
-                                if adc.isIdeal {
-                                    for j in 0..<cols { dst[j] = src[j] }
+                                guard let adcLevels else {
+                                    dst.update(from: src, count: cols)
                                     continue
                                 }
-                                var clipped = 0, zeroed = 0
-                                for j in 0..<cols {
-                                    let v = src[j]
-                                    clipped += (v > adcUpper || v < adcLower) ? 1 : 0
-                                    let q = ((min(max(v * adcInverseStep, adcLo), adcHi) + magic) - magic) * adcStep
-                                    zeroed += (q == 0 && v != 0) ? 1 : 0
-                                    dst[j] = q
-                                }
+                                let (clipped, zeroed) = Kernels.digitise(src, noise: nil, sigma: 0, dst, count: cols, adcLevels)
                                 clippedIn[s] += clipped
                                 zeroedIn[s] += zeroed
                             }
