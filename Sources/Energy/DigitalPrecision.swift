@@ -5,7 +5,7 @@ import NumericKernels
 ///
 /// The baseline's accuracy is the network run digitally with weights and activations
 /// rounded to the format (`forward`):
-/// - `fp32`: IEEE single precision, the reference (`MLP.forward`);
+/// - `fp32`: IEEE single precision, the reference (`SequentialNetwork.forward`);
 /// - `bf16`: weights, biases, every layer's input and output rounded to bfloat16 (8-bit
 ///   significand, round-to-nearest-even), products accumulated in FP32 as tensor cores do;
 /// - `int8`: symmetric per-tensor quantisation, no zero point: weights W_q =
@@ -35,43 +35,81 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
         return (values.map { min(max(($0 / s).rounded(.toNearestOrEven), -127), 127) }, s)
     }
 
-    /// Logits `[batch × classes]` of `x` `[batch × inputs]` with the network in this format.
-    public func forward(_ model: MLP, _ x: Matrix) -> Matrix {
-        switch self {
-        case .fp32:
-            return model.forward(x)
-        case .bf16:
-            var a = Matrix(rows: x.rows, columns: x.columns, values: x.values.map(Self.roundToBF16))
-            for (i, l) in model.layers.enumerated() {
-                let w = Matrix(rows: l.weight.rows, columns: l.weight.columns, values: l.weight.values.map(Self.roundToBF16))
-                a = BLAS.matmulTransposed(a, w)
-                addBias(&a, l.bias.map(Self.roundToBF16))
-                if i < model.layers.count - 1 { relu(&a) }
-                a.values = a.values.map(Self.roundToBF16)
-            }
-            return a
-        case .int8:
-            var a = x
-            for (i, l) in model.layers.enumerated() {
-                let (wq, sw) = Self.quantizeINT8(l.weight.values[...])
-                let w = Matrix(rows: l.weight.rows, columns: l.weight.columns, values: wq)
-                var q = Matrix(rows: a.rows, columns: a.columns)
-                var scales = [Float](repeating: 1, count: a.rows)
-                for r in 0..<a.rows {
-                    let (levels, s) = Self.quantizeINT8(a.values[(r * a.columns)..<((r + 1) * a.columns)])
-                    q.values.replaceSubrange((r * a.columns)..<((r + 1) * a.columns), with: levels)
-                    scales[r] = s
+    /// Logits `[batch × classes]` of `x` `[batch × inputCount]` with `network` in this
+    /// format (batch norm folded first, as on the GPU at inference). Convolutions are
+    /// treated as dense layers over each sample's whole input: INT8 takes one scale per
+    /// sample's input tensor; BF16 rounds every layer's output.
+    /// - Throws: `NetworksError(.shape)` for an input of the wrong size.
+    public func forward(_ network: SequentialNetwork, _ x: Matrix) throws -> Matrix {
+        let net = network.foldingBatchNorm()
+        if self == .fp32 { return try net.forward(x) }
+        var a = try Tensor(x, shape: net.inputShape)
+        if self == .bf16 { a.data.values = a.data.values.map(Self.roundToBF16) }
+        return try run(net.layers, a).data
+    }
+
+    func run(_ layers: [Layer], _ x: Tensor) throws -> Tensor {
+        var a = x
+        for l in layers {
+            switch (self, l) {
+            case (.bf16, .dense(var d)):
+                d.weight.values = d.weight.values.map(Self.roundToBF16)
+                d.bias = d.bias.map(Self.roundToBF16)
+                a = try Layer.dense(d).forward(a)
+            case (.bf16, .conv2d(var c)):
+                c.weight.values = c.weight.values.map(Self.roundToBF16)
+                c.bias = c.bias.map(Self.roundToBF16)
+                a = try c.forward(a)
+            case (.int8, .dense(let d)):
+                a = try int8(a, weight: d.weight, bias: d.bias, perChannel: 1) { q, w in
+                    try Layer.dense(DenseLayer(weight: w, bias: [Float](repeating: 0, count: d.outputs))).forward(q)
                 }
-                var y = BLAS.matmulTransposed(q, w)
-                for r in 0..<y.rows {
-                    let f = scales[r] * sw
-                    for j in 0..<y.columns { y.values[r * y.columns + j] *= f }
+            case (.int8, .conv2d(let c)):
+                var plain = c
+                plain.bias = [Float](repeating: 0, count: c.outChannels)
+                let plane = try c.outputShape(a.shape).dropFirst().reduce(1, *)
+                a = try int8(a, weight: c.weight, bias: c.bias, perChannel: plane) { q, w in
+                    plain.weight = w
+                    return try plain.forward(q)
                 }
-                addBias(&y, l.bias)
-                if i < model.layers.count - 1 { relu(&y) }
-                a = y
+            case (_, .residual(let r)):
+                var body = try run(r.body, a)
+                let shortcut = try run(r.shortcut, a)
+                guard body.shape == shortcut.shape else {
+                    throw NetworksError(.shape, "residual: body gives \(body.shape) but shortcut gives \(shortcut.shape)")
+                }
+                for i in body.data.values.indices { body.data.values[i] += shortcut.data.values[i] }
+                a = body
+            default:
+                a = try l.forward(a)
             }
-            return a
+            if self == .bf16 { a.data.values = a.data.values.map(Self.roundToBF16) }
         }
+        return a
+    }
+
+    /// A weighted layer in INT8: `product(levels of a, levels of W)` rescaled by s_a·s_W per
+    /// sample, then the FP32 bias (`perChannel` outputs per bias element, channel-major).
+    func int8(_ a: Tensor, weight: Matrix, bias: [Float], perChannel: Int, _ product: (Tensor, Matrix) throws -> Tensor) throws -> Tensor {
+        let (wq, sw) = Self.quantizeINT8(weight.values[...])
+        let w = Matrix(rows: weight.rows, columns: weight.columns, values: wq)
+        var q = a
+        var scales = [Float](repeating: 1, count: a.batch)
+        let n = a.featureCount
+        for r in 0..<a.batch {
+            let (levels, s) = Self.quantizeINT8(a.data.values[(r * n)..<((r + 1) * n)])
+            q.data.values.replaceSubrange((r * n)..<((r + 1) * n), with: levels)
+            scales[r] = s
+        }
+        var y = try product(q, w)
+        let m = y.featureCount
+        for r in 0..<y.batch {
+            let f = scales[r] * sw
+            for j in 0..<m { y.data.values[r * m + j] *= f }
+        }
+        for r in 0..<y.batch {
+            for j in 0..<m { y.data.values[r * m + j] += bias[j / perChannel] }
+        }
+        return y
     }
 }

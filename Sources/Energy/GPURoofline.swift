@@ -1,9 +1,21 @@
-/// Roofline time and energy of a dense network on a GPU (ENERGY.md "Digital GPU baseline").
+import Networks
+
+/// Roofline time and energy of a network on a GPU (ENERGY.md "Digital GPU baseline"), one
+/// kernel per layer of the inference network (batch norm folded, dropout removed), a ReLU
+/// that follows a dense or convolutional layer or a residual addition fused into it.
 ///
-/// Per layer with batch B, inputs n, outputs m, b bytes per element at the precision:
-/// - operations: 2·B·n·m (matrix product) + B·m (bias) + B·m (ReLU, hidden layers only);
-/// - bytes moved: (n·m + m)·b (weights and bias, read once per batch) + B·(n + m)·b
+/// Per kernel with batch B and b bytes per element at the precision:
+/// - dense, n inputs → m outputs: operations 2·B·n·m (matrix product) + B·m (bias) + B·m
+///   (fused ReLU); bytes (n·m + m)·b (weights and bias, read once per batch) + B·(n + m)·b
 ///   (activations in and out);
+/// - convolution as an implicit GEMM, K = C_in·k_h·k_w, P output pixels, O output
+///   channels: operations 2·B·P·K·O + B·P·O (bias) + B·P·O (fused ReLU); bytes
+///   (O·K + O)·b + B·(C_in·H·W + O·P)·b (each activation read and written once);
+/// - pooling: B·C·P_out·k_h·k_w operations (one compare or add per window element), bytes
+///   B·(inputs + outputs)·b; global average pooling B·C·H·W operations;
+/// - residual addition: B·n operations (+ B·n for a fused ReLU), bytes 3·B·n·b; a
+///   stand-alone ReLU or unfolded batch norm: B·n or 2·B·n operations, bytes 2·B·n·b;
+///   flatten moves nothing;
 /// - time = max(operations / peak, bytes / bandwidth): `compute` bound or `memory` bound;
 /// - energy = operations · (board power / peak) + 8 · bytes · energy per bit.
 /// Per inference: energy / B; latency is the batch's time (every request waits for it).
@@ -12,6 +24,9 @@
 public struct GPURoofline: Sendable {
     public struct Layer: Codable, Sendable, Equatable {
         public var index: Int
+        /// What the kernel computes: `dense`, `conv2d`, `max_pool`, `avg_pool`,
+        /// `global_avg_pool`, `residual_add`, `relu`, `batch_norm`.
+        public var kind: String
         public var operations: Double
         public var bytes: Double
         public var timeS: Double
@@ -29,17 +44,74 @@ public struct GPURoofline: Sendable {
         }
     }
 
-    /// One layer's roofline.
-    /// - Parameters: `activation`: whether a ReLU follows (hidden layers).
+    /// One dense layer's roofline.
+    /// - Parameters: `activation`: whether a ReLU follows (fused).
     public static func layer(
         index: Int, inputs n: Int, outputs m: Int, activation: Bool, batch: Int, precision: DigitalPrecision, gpu: GPUProfile
     ) -> Layer {
         let b = Double(batch), e = bytes(precision)
         let ops = 2 * b * Double(n) * Double(m) + b * Double(m) * (activation ? 2 : 1)
         let bytes = (Double(n) * Double(m) + Double(m)) * e + b * Double(n + m) * e
+        return kernel(index: index, kind: "dense", operations: ops, bytes: bytes, precision: precision, gpu: gpu)
+    }
+
+    /// A kernel of `operations` and `bytes` moved, at its roofline.
+    public static func kernel(index: Int, kind: String, operations ops: Double, bytes: Double, precision: DigitalPrecision, gpu: GPUProfile) -> Layer {
         let tc = ops / gpu.peak(precision), tm = bytes / gpu.memoryBandwidth
         let energy = ops * gpu.energyPerOperation(precision) + 8 * bytes * gpu.memoryEnergyPerBit
-        return Layer(index: index, operations: ops, bytes: bytes, timeS: max(tc, tm), joules: energy, bound: tc >= tm ? "compute" : "memory")
+        return Layer(index: index, kind: kind, operations: ops, bytes: bytes, timeS: max(tc, tm), joules: energy, bound: tc >= tm ? "compute" : "memory")
+    }
+
+    /// The kernels of `network` (inference form: call `foldingBatchNorm()` first) at
+    /// `batch`, in execution order (residual body, then shortcut, then the addition).
+    /// - Throws: `NetworksError(.shape)` when the layers do not chain.
+    public static func kernels(_ network: SequentialNetwork, batch: Int, precision: DigitalPrecision, gpu: GPUProfile) throws -> [Layer] {
+        var out: [Layer] = []
+        let b = Double(batch), e = bytes(precision)
+        func walk(_ layers: [Networks.Layer], _ input: [Int]) throws -> [Int] {
+            var shape = input
+            var i = 0
+            while i < layers.count {
+                let l = layers[i]
+                let fusedReLU = i + 1 < layers.count && layers[i + 1] == .relu
+                let next = try l.outputShape(shape)
+                let nIn = Double(shape.reduce(1, *)), nOut = Double(next.reduce(1, *))
+                var skip = false
+                switch l {
+                case .dense(let d):
+                    out.append(layer(index: out.count, inputs: d.inputs, outputs: d.outputs, activation: fusedReLU, batch: batch, precision: precision, gpu: gpu))
+                    skip = fusedReLU
+                case .conv2d(let c):
+                    let p = Double(next[1] * next[2]), k = Double(c.fieldSize), o = Double(c.outChannels)
+                    let ops = 2 * b * p * k * o + b * p * o * (fusedReLU ? 2 : 1)
+                    let bytes = (o * k + o) * e + b * (nIn + nOut) * e
+                    out.append(kernel(index: out.count, kind: "conv2d", operations: ops, bytes: bytes, precision: precision, gpu: gpu))
+                    skip = fusedReLU
+                case .pool(let pool):
+                    let ops = b * nOut * Double(pool.kernel * pool.kernel)
+                    out.append(kernel(index: out.count, kind: pool.name, operations: ops, bytes: b * (nIn + nOut) * e, precision: precision, gpu: gpu))
+                case .globalAveragePool:
+                    out.append(kernel(index: out.count, kind: "global_avg_pool", operations: b * nIn, bytes: b * (nIn + nOut) * e, precision: precision, gpu: gpu))
+                case .residual(let r):
+                    let a = try walk(r.body, shape)
+                    _ = try walk(r.shortcut, shape)
+                    let n = Double(a.reduce(1, *))
+                    out.append(kernel(index: out.count, kind: "residual_add", operations: b * n * (fusedReLU ? 2 : 1), bytes: 3 * b * n * e, precision: precision, gpu: gpu))
+                    skip = fusedReLU
+                case .relu:
+                    out.append(kernel(index: out.count, kind: "relu", operations: b * nIn, bytes: 2 * b * nIn * e, precision: precision, gpu: gpu))
+                case .batchNorm(let bn):
+                    out.append(kernel(index: out.count, kind: "batch_norm", operations: 2 * b * nIn, bytes: 2 * b * nIn * e + 2 * Double(bn.channels) * e, precision: precision, gpu: gpu))
+                case .flatten, .dropout:
+                    break
+                }
+                shape = next
+                i += skip ? 2 : 1
+            }
+            return shape
+        }
+        _ = try walk(network.layers, network.inputShape)
+        return out
     }
 }
 
@@ -67,28 +139,27 @@ public struct GPUEnergyEstimate: Codable, Sendable, Equatable {
     public var boardPowerBoundJoules: Double
     public var layers: [GPURoofline.Layer]
 
-    /// The roofline of a dense network of `sizes` (`[inputs, hidden…, outputs]`, ReLU after
-    /// hidden layers) at `batch` and `precision` on `gpu`.
-    /// - Throws: `EnergyError` for an invalid profile or batch < 1.
-    public static func estimate(sizes: [Int], batch: Int, precision: DigitalPrecision, gpu: GPUProfile) throws -> GPUEnergyEstimate {
+    /// The roofline of `network` at `batch` and `precision` on `gpu`: every kernel of
+    /// `GPURoofline.kernels` of its inference form (batch norm folded); TOPS/W counts
+    /// 2 × the network's MACs per inference.
+    /// - Throws: `EnergyError` for an invalid profile, batch < 1, or layers that do not chain.
+    public static func estimate(network: SequentialNetwork, batch: Int, precision: DigitalPrecision, gpu: GPUProfile) throws -> GPUEnergyEstimate {
         try gpu.validate()
         guard batch >= 1 else { throw EnergyError("GPU baseline batch size = \(batch) must be ≥ 1") }
-        precondition(sizes.count >= 2)
-        var layers: [GPURoofline.Layer] = []
+        let folded = network.foldingBatchNorm()
+        let layers: [GPURoofline.Layer]
+        do { layers = try GPURoofline.kernels(folded, batch: batch, precision: precision, gpu: gpu) } catch let e as NetworksError {
+            throw EnergyError("GPU baseline: \(e.message)")
+        }
         var compute = 0.0, memory = 0.0
-        for i in 0..<(sizes.count - 1) {
-            let l = GPURoofline.layer(
-                index: i, inputs: sizes[i], outputs: sizes[i + 1], activation: i < sizes.count - 2, batch: batch,
-                precision: precision, gpu: gpu)
+        for l in layers {
             compute += l.operations * gpu.energyPerOperation(precision)
             memory += 8 * l.bytes * gpu.memoryEnergyPerBit
-            layers.append(l)
         }
         let b = Double(batch)
         let time = layers.reduce(0) { $0 + $1.timeS }
         let joules = (compute + memory) / b
-        var macs = 0
-        for i in 0..<(sizes.count - 1) { macs += sizes[i] * sizes[i + 1] }
+        let macs = folded.macsPerInference
         return GPUEnergyEstimate(
             gpu: gpu.name, source: gpu.source, precision: precision.rawValue, batchSize: batch, joulesPerInference: joules,
             latencyS: time, topsPerWatt: 2 * Double(macs) / joules / 1e12,

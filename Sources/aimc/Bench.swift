@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let cfg = try userErrors { try ExperimentConfig.load(path: config, overrides: overrides.sets) }
+        let cfg = try loadExperiment(config, overrides.sets)
         var b = Benchmark(config: cfg)
         b.threads = threads
         b.runs = runs

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExperimentKit
 import Foundation
 
 /// Options shared by commands that read a config.
@@ -24,4 +25,11 @@ func userErrors<T>(_ body: () throws -> T) throws -> T {
         eprint("error: \(error)")
         throw ExitCode(1)
     }
+}
+
+/// Loads an experiment config and prints its warnings (inert keys of included files).
+func loadExperiment(_ path: String, _ sets: [String]) throws -> ExperimentConfig {
+    let cfg = try userErrors { try ExperimentConfig.load(path: path, overrides: sets) }
+    for w in cfg.warnings { eprint(w) }
+    return cfg
 }

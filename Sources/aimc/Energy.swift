@@ -25,7 +25,7 @@ struct EnergyCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let cfg = try userErrors { try ExperimentConfig.load(path: config, overrides: overrides.sets) }
+        let cfg = try loadExperiment(config, overrides.sets)
         let quiet = self.quiet
         let summary = try userErrors { try EnergyReporter(config: cfg).standalone { line in if !quiet { eprint(line) } } }
         if json {

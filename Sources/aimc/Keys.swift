@@ -37,7 +37,7 @@ struct Config: ParsableCommand {
     @OptionGroup var overrides: OverrideOptions
 
     func run() throws {
-        let cfg = try userErrors { try ExperimentConfig.load(path: config, overrides: overrides.sets) }
+        let cfg = try loadExperiment(config, overrides.sets)
         print(try userErrors { try cfg.resolvedYAML() }, terminator: "")
     }
 }

@@ -32,7 +32,7 @@ struct Run: ParsableCommand {
         var sets = overrides.sets
         if let r = repeats { sets.append("evaluation.repeats=\(r)") }
         if let s = seed { sets.append("seed=\(s)") }
-        let cfg = try userErrors { try ExperimentConfig.load(path: config, overrides: sets) }
+        let cfg = try loadExperiment(config, sets)
         let quiet = self.quiet
         let runner = ExperimentRunner(config: cfg) { line in if !quiet { eprint(line) } }
         let summary = try userErrors { try runner.run() }

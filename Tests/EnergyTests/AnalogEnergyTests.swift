@@ -141,17 +141,17 @@ struct AnalogEnergyTests {
     /// The MAC count of a known network is exact: 784·256 + 256·128 + 128·10 = 234 752, so
     /// 469 504 operations per inference; tiles of 512 × 512 hold it in 2 + 1 + 1 tiles.
     @Test func macCountOfAKnownNetworkIsExact() throws {
-        let model = MLP(sizes: [784, 256, 128, 10], seed: 1)
+        let model = try Architectures.mlp(features: 784, hidden: [256, 128], classes: 10).build(arrays: nil, seed: 1)
         var spec = idealSpec(rows: 512, columns: 512)
         spec.adc = try Quantizer(bits: 8, range: 12)
-        let net = try AnalogNetwork(model: model, spec: spec)
+        let net = try AnalogSequentialNetwork(network: model, spec: spec)
         let readout = net.program(seed: 1).readout(tInference: 0)
         var rng = Xoshiro256(seed: 1)
         var stats: [ConversionStats] = []
         var xr = Xoshiro256(seed: 2)
         let x = Matrix(rows: 3, columns: 784, values: (0..<(3 * 784)).map { _ in xr.nextUniform() })
         _ = try readout.forward(x, compensation: .none, rng: &rng, stats: &stats)
-        let g = net.layers.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tiles.count) }
+        let g = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
         let e = try AnalogEnergyEstimate.estimate(model: cellOnlyModel(), spec: spec, layers: g, stats: stats)
         #expect(model.macsPerInference == 234_752)
         #expect(e.opsPerInference == 469_504)

@@ -47,7 +47,9 @@ struct GPUBaselineTests {
 
     /// A network's estimate sums its layers and divides by the batch.
     @Test func networkEstimateSumsLayers() throws {
-        let e = try GPUEnergyEstimate.estimate(sizes: [1000, 1000, 10], batch: 4, precision: .bf16, gpu: roundGPU())
+        let net = try Architectures.mlp(features: 1000, hidden: [1000], classes: 10).build(arrays: nil, seed: 1)
+        let e = try GPUEnergyEstimate.estimate(network: net, batch: 4, precision: .bf16, gpu: roundGPU())
+        #expect(e.layers.map(\.kind) == ["dense", "dense"])
         let l0 = GPURoofline.layer(index: 0, inputs: 1000, outputs: 1000, activation: true, batch: 4, precision: .bf16, gpu: roundGPU())
         let l1 = GPURoofline.layer(index: 1, inputs: 1000, outputs: 10, activation: false, batch: 4, precision: .bf16, gpu: roundGPU())
         #expect(abs(e.joulesPerInference - (l0.joules + l1.joules) / 4) <= 1e-15 * e.joulesPerInference)
@@ -74,16 +76,16 @@ struct GPUBaselineTests {
     }
 
     /// The emulated formats stay close to FP32 on a random network: BF16 logits within 2 %
-    /// of the logit range, INT8 within 5 %; FP32 is exactly MLP.forward.
-    @Test func emulatedPrecisionsTrackFP32() {
-        let model = MLP(sizes: [64, 32, 10], seed: 3)
+    /// of the logit range, INT8 within 5 %; FP32 is exactly `SequentialNetwork.forward`.
+    @Test func emulatedPrecisionsTrackFP32() throws {
+        let model = try Architectures.mlp(features: 64, hidden: [32], classes: 10).build(arrays: nil, seed: 3)
         var rng = Xoshiro256(seed: 4)
         let x = Matrix(rows: 50, columns: 64, values: (0..<3200).map { _ in rng.nextUniform() })
-        let ref = model.forward(x)
-        #expect(DigitalPrecision.fp32.forward(model, x) == ref)
+        let ref = try model.forward(x)
+        #expect(try DigitalPrecision.fp32.forward(model, x) == ref)
         let range = Double(ref.values.max()! - ref.values.min()!)
-        for (p, tol) in [(DigitalPrecision.bf16, 0.02), (.int8, 0.05)] {
-            let y = p.forward(model, x)
+        for (p, tol): (DigitalPrecision, Double) in [(.bf16, 0.02), (.int8, 0.05)] {
+            let y = try p.forward(model, x)
             let err = zip(y.values, ref.values).map { Double(abs($0 - $1)) }.max()!
             #expect(err / range < tol, "\(p): max error \(err) of range \(range)")
             #expect(err > 0, "\(p) must differ from FP32")

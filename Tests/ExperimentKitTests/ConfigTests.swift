@@ -10,7 +10,7 @@ import Testing
         let c = try ExperimentConfig.load(path: main)
         #expect(c.name == "fashion-mlp-pcm")
         #expect(c.seed == 42)
-        #expect(c.layerSizes == [784, 256, 128, 10])
+        #expect(c.architecture == .mlp && c.hiddenWidths == [256, 128])
         #expect(c.tInference == [1, 3600, 86400, 31_536_000])
         #expect(c.repeats >= 10)
         #expect(c.compensation == [.none, .global, .globalExact])

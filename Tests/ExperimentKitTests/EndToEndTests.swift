@@ -6,15 +6,16 @@ import NumericKernels
 import Testing
 
 /// A small experiment (2 000 training images, 1 epoch, 500 test images) in a temp folder.
-func smallExperiment(_ dir: URL, extra: String = "") throws -> String {
+/// `training: false` leaves the training section out (for runs that load weights).
+func smallExperiment(_ dir: URL, extra: String = "", training: Bool = true) throws -> String {
     try writeFile(dir, "small.yaml", """
         version: 1
         experiment: small
         seed: 3
         output_dir: \(dir.appendingPathComponent("results").path)
-        dataset: {train_limit: 2000, test_limit: 500}
-        network: {layers: [784, 32, 10]}
-        training: {epochs: 1, batch_size: 64}
+        dataset: {\(training ? "train_limit: 2000, " : "")test_limit: 500}
+        network: {hidden: [32]}
+        \(training ? "training: {epochs: 1, batch_size: 64}" : "")
         hardware:
           include: [\(repositoryRoot.appendingPathComponent("Circuits/presets/pcm-default.yaml").path)]
           tile: {rows: 300, columns: 20}
@@ -33,23 +34,23 @@ struct EndToEndTests {
     @Test func idealHardwarePredictsLikeTheDigitalNetworkOnEveryTestImage() throws {
         let train = try FashionMNIST.load(split: .train, directory: FashionMNIST.defaultDirectory, limit: 10000)
         let test = try FashionMNIST.load(split: .test, directory: FashionMNIST.defaultDirectory)
-        var model = MLP(sizes: [784, 256, 128, 10], seed: 11)
+        var model = try Architectures.mlp(features: 784, hidden: [256, 128], classes: 10).build(arrays: nil, seed: 11)
         var s = TrainingSettings()
         s.epochs = 1
         s.seed = 11
         BLAS.setThreads(1)
-        Trainer(settings: s).train(&model, images: train.images, labels: train.labels)
+        try NetworkTrainer(settings: s).train(&model, images: train.images, labels: train.labels)
         var spec = HardwareSpec.ideal
         spec.tileRows = 300  // 784 inputs over 3 row blocks, 256 outputs over 2 column blocks
         spec.tileColumns = 200
-        let net = try AnalogNetwork(model: model, spec: spec)
+        let net = try AnalogSequentialNetwork(network: model, spec: spec)
         let readout = net.program(seed: 1).readout(tInference: 0)
         var rng = Xoshiro256(seed: 0)
         var stats: [ConversionStats] = []
         var mismatches = 0
         for start in stride(from: 0, to: test.count, by: 1000) {
             let x = test.images.rows(start..<min(start + 1000, test.count))
-            let digital = argmaxRows(model.forward(x))
+            let digital = argmaxRows(try model.forward(x))
             let analog = argmaxRows(try readout.forward(x, compensation: .none, rng: &rng, stats: &stats))
             mismatches += zip(digital, analog).filter { $0 != $1 }.count
         }
@@ -117,13 +118,14 @@ struct EndToEndTests {
     @Test func userWeightsOfTheWrongShapeAreRejected() throws {
         let dir = try temporaryDirectory()
         let w = dir.appendingPathComponent("w.npz")
-        try MLP(sizes: [784, 16, 10], seed: 1).save(npz: w)
-        let file = try smallExperiment(dir)
+        let d = Architectures.mlp(features: 784, hidden: [16], classes: 10)
+        try d.save(try d.build(arrays: nil, seed: 1), npz: w)
+        let file = try smallExperiment(dir, training: false)
         do {
             _ = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["network.weights=\(w.path)"])).run(write: false)
             Issue.record("mismatched weights must be rejected")
-        } catch let e as ConfigError {
-            #expect(e.message.contains("[784, 16, 10]") && e.message.contains("[784, 32, 10]"))
+        } catch let e as NetworksError {
+            #expect(e.message.contains("W0") && e.message.contains("[16, 784]") && e.message.contains("[32, 784]"), "\(e.message)")
         }
     }
 }

@@ -112,15 +112,53 @@ private var pythonNumPy: Bool {
         #expect(again.analog.map(\.accuracyMean) == summary.analog.map(\.accuracyMean))
     }
 
-    /// Hardware-aware keys are rejected for the MLP, and compare_plain needs them.
-    @Test func hardwareAwareKeysNeedASequentialArchitecture() throws {
+    /// Hardware-aware training works for the MLP as for every architecture: the weights
+    /// differ from the plain network's, and compare_plain reports both side by side.
+    @Test(.enabled(if: fashionMNISTAvailable)) func hardwareAwareMLPAndComparison() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let mlp = try writeFile(dir, "m.yaml", "version: 1\ntraining: {noise: {type: additive, std: 0.1}}\n")
-        #expect(throws: ConfigError.self) { try ExperimentConfig.load(path: mlp).hardwareAwareSettings() }
-        let zero = try writeFile(dir, "z.yaml", "version: 1\nnetwork: {architecture: lenet5}\ntraining: {noise: {type: additive}}\n")
-        #expect(throws: ConfigError.self) { try ExperimentConfig.load(path: zero).hardwareAwareSettings() }
-        let custom = try writeFile(dir, "c.yaml", "version: 1\nnetwork: {architecture: custom}\n")
-        #expect(throws: ConfigError.self) { try ExperimentConfig.load(path: custom).networkDescription() }
+        let yaml = """
+            version: 1
+            experiment: tiny-mlp
+            seed: 4
+            output_dir: \(dir.path)
+            dataset: {train_limit: 600, test_limit: 200}
+            network: {architecture: mlp, hidden: [32]}
+            training: {epochs: 1, batch_size: 64, noise: {type: pcm, std: 1}, lr_schedule: cosine}
+            hardware: {include: [presets/pcm-default.yaml]}
+            evaluation: {t_inference: [1, 1d], repeats: 2, batch_size: 100, compensation: [none, global], compare_plain: true}
+            """
+        let path = try writeFile(dir, "tiny.yaml", yaml)
+        let summary = try ExperimentRunner(config: try ExperimentConfig.load(path: path)).run(write: false)
+        let c = try #require(summary.comparison)
+        #expect(c.hardwareAware.weights.file.contains("mlp-784-32-10-hwa-"))
+        #expect(c.plain.weights.file.contains("mlp-784-32-10-") && !c.plain.weights.file.contains("-hwa-"))
+        let hwa = try NPZ.read(URL(fileURLWithPath: c.hardwareAware.weights.file))
+        let plain = try NPZ.read(URL(fileURLWithPath: c.plain.weights.file))
+        #expect(Set(hwa.keys) == ["W0", "b0", "W1", "b1"])
+        #expect(hwa["W0"]!.floats() != plain["W0"]!.floats())
+        #expect(c.plain.analog.count == summary.analog.count)
+        #expect(ReportTable.render(summary).contains("plain vs hardware-aware training"))
+    }
+
+    /// Keys that need another key, or apply to another context, are errors at load.
+    @Test func inapplicableKeysAreRejected() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = [
+            "training: {noise: {type: additive}}",                 // std missing
+            "network: {architecture: custom}",                     // no definition
+            "evaluation: {compare_plain: true}",                   // no hardware-aware training
+            "network: {architecture: lenet5, hidden: [10]}",       // mlp key on a CNN
+            "training: {optimizer: adam, momentum: 0.5}",          // sgd key with adam
+            "network: {weights: w.npz}\ntraining: {epochs: 3}",    // nothing is trained
+            "training: {drift_aware: {learning_rate: 0.01}}",      // fine-tuning off
+            "hardware: {device: {model: pcm, relaxation: {scale: 2}}}",  // rram key on pcm
+            "network: {layers: [784, 10], hidden: [5]}",           // both forms of widths
+        ]
+        for (i, text) in cases.enumerated() {
+            let path = try writeFile(dir, "c\(i).yaml", "version: 1\n" + text + "\n")
+            #expect(throws: ConfigError.self, "case \(i): \(text)") { try ExperimentConfig.load(path: path) }
+        }
     }
 }

@@ -112,7 +112,7 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
     let c2 = Conv2d(inChannels: 4, outChannels: 4, kernel: 3, padding: 2, dilation: 2, seed: seed, index: 2)
     let c3 = Conv2d(inChannels: 4, outChannels: 6, kernel: 3, stride: 2, padding: 1, seed: seed, index: 3)
     let s3 = Conv2d(inChannels: 4, outChannels: 6, kernel: 1, stride: 2, seed: seed, index: 4)
-    let dense = MLP(sizes: [6 * 4 * 4 + 0, 8, 5], seed: seed).layers
+    let dense = [DenseLayer.heNormal(inputs: 6 * 4 * 4, outputs: 8, seed: seed), DenseLayer.heNormal(inputs: 8, outputs: 5, seed: seed &+ 1)]
     return try SequentialNetwork(inputShape: [2, 8, 8], layers: [
         .conv2d(c1), .batchNorm(bn(4)), .relu,
         .residual(ResidualBlock(body: [.conv2d(c2), .batchNorm(bn(4)), .relu])),
@@ -146,29 +146,6 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
             #expect(stats.count == 6)
             #expect(stats[0].inputVectors == 6 * 64)  // one MVM per output pixel
         }
-    }
-
-    /// Dense layers in a `SequentialNetwork` run through the same seeds and streams as
-    /// `AnalogNetwork` runs an `MLP`: on PCM hardware with converters the logits are
-    /// bit-identical.
-    @Test func denseLayersMatchAnalogNetworkBitForBit() throws {
-        let mlp = MLP(sizes: [64, 32, 10], seed: 9)
-        let seq = try SequentialNetwork(inputShape: [64], layers: [.dense(mlp.layers[0]), .relu, .dense(mlp.layers[1])])
-        var spec = HardwareSpec()
-        spec.tileRows = 40
-        spec.dac = try Quantizer(bits: 7, range: 1)
-        spec.adc = try Quantizer(bits: 9, range: 12)
-        spec.outputNoise = 0.06
-        let x = randomInput(20, 64, seed: 10).values.map { abs($0) }
-        let input = Matrix(rows: 20, columns: 64, values: x)
-        let a = try AnalogNetwork(model: mlp, spec: spec).program(seed: 11).readout(tInference: 86400)
-        let b = try AnalogSequentialNetwork(network: seq, spec: spec).program(seed: 11).readout(tInference: 86400)
-        var r1 = Xoshiro256(seed: 12), r2 = Xoshiro256(seed: 12)
-        var s1: [ConversionStats] = [], s2: [ConversionStats] = []
-        let ya = try a.forward(input, compensation: .global, rng: &r1, stats: &s1)
-        let yb = try b.forward(input, compensation: .global, rng: &r2, stats: &s2)
-        #expect(ya == yb)
-        #expect(s1 == s2)
     }
 
     /// Drift compensation applies to convolutions: on PCM with drift only (no programming or
@@ -231,7 +208,7 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
         // A max pool as well (replacing the average pool).
         net.layers[4] = .pool(Pool2d(.max, kernel: 2, stride: 1, padding: 1))
         net = try SequentialNetwork(inputShape: [2, 8, 8], layers: net.layers.map { l in
-            if case .dense(let d) = l, d.inputs == 96 { return .dense(MLP(sizes: [6 * 5 * 5, 8], seed: 3).layers[0]) }
+            if case .dense(let d) = l, d.inputs == 96 { return .dense(DenseLayer.heNormal(inputs: 6 * 5 * 5, outputs: 8, seed: 3)) }
             return l
         })
         let x = randomInput(4, 128, seed: 22)
@@ -295,7 +272,7 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
             #expect(throws: NetworksError.self) { try conv.forward(flat) }
             #expect(throws: NetworksError.self) { try conv.forward(wrongChannels) }
             #expect(throws: NetworksError.self) { try conv.forward(tooSmall) }
-            #expect(throws: NetworksError.self) { try Layer.dense(MLP(sizes: [50, 3], seed: 1).layers[0]).forward(wrongChannels) }
+            #expect(throws: NetworksError.self) { try Layer.dense(DenseLayer.heNormal(inputs: 50, outputs: 3, seed: 1)).forward(wrongChannels) }
             #expect(throws: NetworksError.self) { try Layer.pool(Pool2d(.max, kernel: 2)).forward(flat) }
             #expect(throws: NetworksError.self) { try Layer.batchNorm(BatchNorm(channels: 2)).forward(wrongChannels) }
             #expect(throws: NetworksError.self) { try Layer.globalAveragePool.forward(flat) }
@@ -311,7 +288,7 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
     /// Layers that do not chain are rejected when the network is built.
     @Test func nonChainingNetworkIsRejected() throws {
         #expect(throws: NetworksError.self) {
-            try SequentialNetwork(inputShape: [1, 28, 28], layers: [.flatten, .dense(MLP(sizes: [100, 10], seed: 1).layers[0])])
+            try SequentialNetwork(inputShape: [1, 28, 28], layers: [.flatten, .dense(DenseLayer.heNormal(inputs: 100, outputs: 10, seed: 1))])
         }
         #expect(throws: NetworksError.self) {
             try SequentialNetwork(inputShape: [1, 8, 8], layers: [.residual(ResidualBlock(body: [.pool(Pool2d(.max, kernel: 2))]))])

@@ -55,7 +55,7 @@ import Networks
     @Test func weightClippingHolds() throws {
         var net = try SequentialNetwork(inputShape: [1, 6, 6], layers: [
             .conv2d(Conv2d(inChannels: 1, outChannels: 8, kernel: 3, seed: 1, index: 0)), .relu, .flatten,
-            .dense(MLP(sizes: [128, 4], seed: 2).layers[0]),
+            .dense(DenseLayer.heNormal(inputs: 128, outputs: 4, seed: 2)),
         ])
         var rng = Xoshiro256(seed: 3)
         let x = Matrix(rows: 64, columns: 36, values: rng.gaussians(64 * 36))
@@ -111,7 +111,7 @@ import Networks
         let dir = FashionMNIST.resolveDirectory(configured: nil)
         let train = try FashionMNIST.load(split: .train, directory: dir, limit: 3000)
         let test = try FashionMNIST.load(split: .test, directory: dir, limit: 1000)
-        var net = try Architectures.lenet5.build(arrays: nil, seed: 1)
+        var net = try Architectures.lenet5().build(arrays: nil, seed: 1)
         var s = TrainingSettings()
         s.epochs = 2
         s.seed = 1

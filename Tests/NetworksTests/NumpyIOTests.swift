@@ -447,22 +447,28 @@ enum PythonNumPy {
 
 @Suite struct MLPWeightsTests {
     /// An archive written by NumPy's `np.savez` (W0 float32 [4 × 3], b0 [4]) loads as a
-    /// one-layer network with exactly those values.
+    /// one-layer MLP (`Architectures.mlp`, arrays W0, b0) with exactly those values.
     @Test(arguments: ["layer_savez", "layer_savez_compressed"])
     func numpyWrittenArchiveLoadsAsANetwork(kind: String) throws {
         let url = try #require(Bundle.module.url(forResource: kind, withExtension: "npz", subdirectory: "Fixtures"))
         let arrays = try NPZ.read(url)
-        let model = try MLP.load(npz: url)
-        #expect(model.sizes == [3, 4])
-        #expect(model.layers[0].weight.values == arrays["W0"]!.floats())
-        #expect(model.layers[0].bias == arrays["b0"]!.floats())
+        let net = try Architectures.mlp(features: 3, hidden: [], classes: 4).build(arrays: arrays, file: url.path)
+        guard case .dense(let d) = net.layers[0] else { Issue.record("not a dense layer"); return }
+        #expect(net.layers.count == 1)
+        #expect(d.weight.values == arrays["W0"]!.floats())
+        #expect(d.bias == arrays["b0"]!.floats())
+        // The widths are checked against the file.
+        #expect(throws: NetworksError.self) { try Architectures.mlp(features: 3, hidden: [], classes: 5).build(arrays: arrays, file: url.path) }
     }
 
+    /// An MLP saves as W0, b0, W1, b1 and loads back exactly.
     @Test func saveThenLoadIsExact() throws {
-        let model = MLP(sizes: [784, 20, 10], seed: 3)
+        let description = Architectures.mlp(features: 784, hidden: [20], classes: 10)
+        let net = try description.build(arrays: nil, seed: 3)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-\(UUID().uuidString).npz")
-        try model.save(npz: url)
-        #expect(try MLP.load(npz: url) == model)
+        defer { try? FileManager.default.removeItem(at: url) }
+        try description.save(net, npz: url)
+        #expect(try description.build(arrays: try NPZ.read(url), file: url.path) == net)
         let names = try NPZ.read(url).keys.sorted()
         #expect(names == ["W0", "W1", "b0", "b1"])
     }

@@ -90,7 +90,7 @@ import Networks
     /// A network's parameters saved under their path names load back into the same
     /// architecture exactly (built-in ResNet with residual blocks and batch norm).
     @Test func namedArraysRoundTrip() throws {
-        let description = Architectures.resnet(width: 4)
+        let description = try Architectures.resnet(width: 4)
         let net = try description.build(arrays: nil, seed: 5)
         let url = tempURL("r.npz")
         defer { try? FileManager.default.removeItem(at: url) }

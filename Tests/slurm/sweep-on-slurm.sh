@@ -27,7 +27,7 @@ experiment: slurm-sweep
 seed: 11
 output_dir: $1/results
 dataset: {train_limit: 2000, test_limit: 500}
-network: {layers: [784, 32, 10]}
+network: {hidden: [32]}
 training: {epochs: 1}
 hardware:
   include: [presets/pcm-default.yaml]

@@ -50,28 +50,33 @@ public struct Benchmark {
     /// Runs every measurement.
     /// - Throws: data or config errors.
     public func run() throws -> Report {
-        let test = try FashionMNIST.load(split: .test, directory: config.datasetDirectory, limit: config.testLimit)
+        let test = try config.loadData(.test)
         let runner = ExperimentRunner(config: config, log: log)
-        let (model, _) = try runner.obtainModel()
+        let (network, _) = try runner.obtainNetwork(hardwareAware: try config.hardwareAwareSettings())
         let batch = config.evaluationBatchSize
-        let macs = model.macsPerInference
+        let macs = network.macsPerInference
+        let folded = network.foldingBatchNorm()
 
-        // 1. sgemm ceiling at the network's shapes, on `threads` BLAS threads.
+        // 1. sgemm ceiling at the network's shapes, on `threads` BLAS threads: every weighted
+        //    layer's matrix times its input vectors of a batch (a convolution's im2col rows,
+        //    at most 2²² input values per product, the time scaled to the batch).
         BLAS.setThreads(threads)
         let rows = min(batch, test.count)
-        let layerInputs = model.layers.map { l in
-            Matrix(rows: rows, columns: l.inputs, values: (0..<(rows * l.inputs)).map { Float($0 % 17) / 17 })
+        let shapes = Self.weightedShapes(folded)
+        let products: [(Matrix, Matrix, Double)] = shapes.map { w, vectors in
+            let n = max(1, min(rows * vectors, (1 << 22) / max(w.columns, 1)))
+            let x = Matrix(rows: n, columns: w.columns, values: (0..<(n * w.columns)).map { Float($0 % 17) / 17 })
+            return (x, w, Double(rows * vectors) / Double(n))
         }
-        let sgemmTime = median(runs) {
-            for (i, l) in model.layers.enumerated() { _ = BLAS.matmulTransposed(layerInputs[i], l.weight) }
-        }
+        var sgemmTime = 0.0
+        for (x, w, scale) in products { sgemmTime += scale * median(runs) { _ = BLAS.matmulTransposed(x, w) } }
         let flops = 2.0 * Double(macs) * Double(rows)
         let gflops = flops / sgemmTime / 1e9
         let ceiling = Double(rows) / sgemmTime
 
         // 2. Digital inference over the test set, batched, BLAS on `threads` threads.
         let chunks = stride(from: 0, to: test.count, by: batch).map { test.images.rows($0..<min($0 + batch, test.count)) }
-        let digitalTime = median(runs) { for c in chunks { _ = model.forward(c) } }
+        let digitalTime = try medianThrowing(runs) { for c in chunks { _ = try folded.forward(c) } }
         let digital = Double(test.count) / digitalTime
 
         // 3. Analogue inference over the test set: `threads` workers over batches, BLAS on one
@@ -81,18 +86,19 @@ public struct Benchmark {
         // threaded call; let them go to sleep so that they do not share the cores with the
         // analogue workers being timed.
         usleep(300_000)
-        let net = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch())
+        let calibration = try config.adcCalibrationBatch()
+        let net = try AnalogSequentialNetwork(network: network, spec: config.hardware, calibration: calibration)
         let readout = net.program(seed: config.seed).readout(tInference: 86400)
         let comp = config.compensation.first { $0 != .none } ?? .none
         // The simulation itself; the energy model's data-dependent counts (which `aimc run`
         // makes for the first compensation method only) are timed separately below.
-        func analogPass(_ readout: NetworkReadout, countEnergy: Bool) throws -> Double {
+        func analogPass(_ readout: SequentialReadout, countEnergy: Bool) throws -> Double {
             try medianThrowing(runs) {
                 try parallelForEach(chunks.count, threads: threads) { i in
                     var rng = Xoshiro256(seed: config.seed, stream: [9, UInt64(i)])
                     var none = ConversionStats()
                     none.countsEnergy = countEnergy
-                    var stats = [ConversionStats](repeating: none, count: net.layers.count)
+                    var stats = [ConversionStats](repeating: none, count: readout.units.count)
                     _ = try readout.forward(chunks[i], compensation: comp, rng: &rng, stats: &stats)
                 }
             }
@@ -102,16 +108,18 @@ public struct Benchmark {
         let analogCountingTime = try analogPass(readout, countEnergy: true)
         var notes: [String: Double] = ["analogue inference with energy counting (images/s)": Double(test.count) / analogCountingTime]
 
-        // 3a. Scaling: a network with about 5.7× the MACs (784-1024-512-10, random weights),
-        //     same hardware; time per MAC should stay about the same.
-        if includeScaling {
-            let big = MLP(sizes: [784, 1024, 512, 10], seed: config.seed)
-            let bigReadout = try AnalogNetwork(model: big, spec: config.hardware, calibration: try config.adcCalibrationBatch())
+        // 3a. Scaling (dense networks): an MLP with about 5.7× the MACs of the default
+        //     (hidden 1024-512, random weights), same hardware; time per MAC should stay
+        //     about the same.
+        if includeScaling && config.architecture == .mlp {
+            let (shape, classes) = try config.dataShape()
+            let big = try Architectures.mlp(features: shape.reduce(1, *), hidden: [1024, 512], classes: classes).build(arrays: nil, seed: config.seed)
+            let bigReadout = try AnalogSequentialNetwork(network: big, spec: config.hardware, calibration: calibration)
                 .program(seed: config.seed).readout(tInference: 86400)
             let bigTime = try analogPass(bigReadout, countEnergy: false)
             let perMACSmall = analogTime / Double(test.count * macs)
             let perMACBig = bigTime / Double(test.count * big.macsPerInference)
-            notes["scaling: 784-1024-512-10 (\(big.macsPerInference) MACs) analogue inference (images/s)"] = Double(test.count) / bigTime
+            notes["scaling: hidden 1024-512 (\(big.macsPerInference) MACs) analogue inference (images/s)"] = Double(test.count) / bigTime
             notes["scaling: time per MAC, large ÷ default network"] = perMACBig / perMACSmall
         }
 
@@ -121,7 +129,7 @@ public struct Benchmark {
             for mode in [IRDropMode.approximate, .exact] {
                 var spec = config.hardware
                 spec.irDrop.mode = mode
-                let irNet = try AnalogNetwork(model: model, spec: spec, calibration: try config.adcCalibrationBatch())
+                let irNet = try AnalogSequentialNetwork(network: network, spec: spec, calibration: calibration)
                 let programmed = irNet.program(seed: config.seed)
                 let start = DispatchTime.now().uptimeNanoseconds
                 let irReadout = programmed.readout(tInference: 86400)
@@ -134,7 +142,7 @@ public struct Benchmark {
         var driftSeconds: Double?
         if includeDriftEvaluation {
             let start = Date()
-            _ = try runner.evaluateAnalog(model, test)
+            _ = try runner.evaluateAnalog(net, test)
             driftSeconds = Date().timeIntervalSince(start)
         }
         var usage = rusage()
@@ -146,6 +154,29 @@ public struct Benchmark {
             analogOverCeiling: analog / ceiling, driftEvaluationSeconds: driftSeconds,
             driftEvaluationShape: "\(config.repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensations × \(test.count) images",
             peakResidentBytes: Int(usage.ru_maxrss) * 1024, notes: notes)
+    }
+
+    /// Each weighted layer's matrix `[outputs × inputs]` and its MVMs per sample (output
+    /// pixels of a convolution), depth first.
+    static func weightedShapes(_ network: SequentialNetwork) -> [(Matrix, Int)] {
+        var out: [(Matrix, Int)] = []
+        func walk(_ layers: [Layer], _ shape: [Int]) -> [Int] {
+            var s = shape
+            for l in layers {
+                switch l {
+                case .dense(let d): out.append((d.weight, 1))
+                case .conv2d(let c): out.append((c.weight, (try? c.outputShape(s)).map { $0[1] * $0[2] } ?? 1))
+                case .residual(let r):
+                    _ = walk(r.body, s)
+                    _ = walk(r.shortcut, s)
+                default: break
+                }
+                s = (try? l.outputShape(s)) ?? s
+            }
+            return s
+        }
+        _ = walk(network.layers, network.inputShape)
+        return out
     }
 
     /// Median wall time of `n` runs of `body` after one warm-up run.

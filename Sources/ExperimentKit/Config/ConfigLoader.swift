@@ -50,6 +50,25 @@ public struct ResolvedTree: Sendable {
         if case .strings(let v) = try value(k) { return v }
         preconditionFailure(k)
     }
+    /// A `.choice` key as its enum (the schema's allowed values are the enum's raw values).
+    public func choice<E: RawRepresentable>(_ k: String) throws -> E where E.RawValue == String {
+        let s = try string(k)
+        guard let e = E(rawValue: s) else { preconditionFailure("\(k) = \(s): the schema allows a value \(E.self) lacks") }
+        return e
+    }
+    /// A `.choiceList` key as enums.
+    public func choices<E: RawRepresentable>(_ k: String) throws -> [E] where E.RawValue == String {
+        try strings(k).map {
+            guard let e = E(rawValue: $0) else { preconditionFailure("\(k) = \($0): the schema allows a value \(E.self) lacks") }
+            return e
+        }
+    }
+    /// Whether `key` was set in the experiment file or by `--set` (not by an included
+    /// hardware file or a default).
+    public func isExplicit(_ key: String) -> Bool {
+        guard let n = tree.value(at: key) else { return false }
+        return n.origin.file == file || n.origin.file.hasPrefix("--set ")
+    }
 }
 
 /// Locating and reading config files.

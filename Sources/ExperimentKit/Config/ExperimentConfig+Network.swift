@@ -9,25 +9,17 @@ public enum NetworkArchitecture: String, CaseIterable, Sendable {
 }
 
 extension ExperimentConfig {
-    /// `network.architecture`.
-    public var architecture: NetworkArchitecture {
-        NetworkArchitecture(rawValue: (try? resolved.string("network.architecture")) ?? "mlp") ?? .mlp
-    }
-
     /// The hardware-aware training settings (`training.noise.*`, `training.weight_clip_sigma`,
     /// `training.drift_aware.*`), with the PCM model of `hardware.device`.
     public func hardwareAwareSettings() throws -> HardwareAwareSettings {
         var h = HardwareAwareSettings()
-        h.noise = WeightNoiseKind(rawValue: try resolved.string("training.noise.type"))!
+        h.noise = try resolved.choice("training.noise.type")
         h.noiseLevel = try resolved.float("training.noise.std")
         h.weightClipSigma = try resolved.float("training.weight_clip_sigma")
         h.driftAwareEpochs = try resolved.int("training.drift_aware.epochs")
         h.driftAwareTInference = try resolved.double("training.drift_aware.t_inference")
         h.driftAwareLearningRate = try resolved.float("training.drift_aware.learning_rate")
         h.device = hardware.pcm
-        if architecture == .mlp && h.isEnabled {
-            throw ConfigError("\(file): hardware-aware training (training.noise, training.weight_clip_sigma, training.drift_aware) needs network.architecture lenet5, resnet or custom; the mlp trainer does not support it")
-        }
         if h.noise != .none && h.noiseLevel == 0 {
             throw ConfigError("\(file): training.noise.type = \(h.noise.rawValue) needs training.noise.std > 0")
         }
@@ -36,30 +28,36 @@ extension ExperimentConfig {
 
     /// `training.lr_schedule`.
     public func learningRateSchedule() throws -> LearningRateSchedule {
-        let s = LearningRateSchedule(rawValue: try resolved.string("training.lr_schedule"))!
-        if architecture == .mlp && s != .constant {
-            throw ConfigError("\(file): training.lr_schedule = \(s.rawValue) needs network.architecture lenet5, resnet or custom; the mlp trainer uses a constant rate")
-        }
-        return s
+        try resolved.choice("training.lr_schedule")
     }
 
     /// `evaluation.compare_plain`.
     public var comparePlain: Bool { (try? resolved.bool("evaluation.compare_plain")) ?? false }
 
-    /// The architecture of a non-MLP network: built in, or read from `network.definition`.
-    /// - Throws: `ConfigError` naming the file and what is wrong with it.
-    public func networkDescription() throws -> NetworkDescription {
-        switch architecture {
-        case .lenet5: return Architectures.lenet5
-        case .resnet: return Architectures.resnet()
-        case .custom:
-            let path = try resolved.string("network.definition")
-            guard !path.isEmpty else {
-                throw ConfigError("\(file): network.architecture = custom needs network.definition (a YAML architecture file)")
+    /// The architecture, sized from the data (`sampleShape`, `classes`): built in, or
+    /// read from `network.definition` and checked against the data.
+    /// - Throws: `ConfigError` naming the file, the key and what does not fit.
+    public func networkDescription(sampleShape: [Int], classes: Int) throws -> NetworkDescription {
+        let features = sampleShape.reduce(1, *)
+        do {
+            switch architecture {
+            case .mlp:
+                if let widths = layerWidths, widths.first != features || widths.last != classes {
+                    throw ConfigError("\(file): network.layers = \(widths) must start with \(features) (features per sample of \(datasetDirectory)) and end with \(classes) (its classes); or give only the hidden widths with network.hidden")
+                }
+                return Architectures.mlp(features: features, hidden: hiddenWidths, classes: classes)
+            case .lenet5: return try Architectures.lenet5(inputShape: sampleShape, classes: classes)
+            case .resnet: return try Architectures.resnet(inputShape: sampleShape, classes: classes)
+            case .custom:
+                let path = try resolved.string("network.definition")
+                let d = try NetworkImport.description(path: path)
+                guard d.inputShape.reduce(1, *) == features else {
+                    throw ConfigError("\(path): input \(d.inputShape) has \(d.inputShape.reduce(1, *)) values per sample but the dataset's samples have shape \(sampleShape) (\(features) values)")
+                }
+                return d
             }
-            return try NetworkImport.description(path: path)
-        case .mlp:
-            throw ConfigError("\(file): network.architecture = mlp has no layer description (use network.layers)")
+        } catch let e as NetworksError {
+            throw ConfigError("\(file): network.architecture = \(architecture.rawValue): \(e.message)")
         }
     }
 }

@@ -11,11 +11,22 @@ public struct ExperimentConfig: Sendable {
     public let name: String
     public let seed: UInt64
     public let outputDirectory: String
-    /// The dataset folder after `dataset.path` → `$AIMC_FASHION_MNIST_DIR` → default.
+    /// `dataset.name`.
+    public let datasetName: DatasetName
+    /// fashion-mnist: the folder after `dataset.path` → `$AIMC_FASHION_MNIST_DIR` →
+    /// default; arrays: the `.npz` file or folder of `.npy` files.
     public let datasetDirectory: String
     public let trainLimit: Int
     public let testLimit: Int
-    public let layerSizes: [Int]
+    /// `network.architecture`.
+    public let architecture: NetworkArchitecture
+    /// mlp: the hidden widths (`network.hidden`, or the middle of `network.layers`).
+    public let hiddenWidths: [Int]
+    /// mlp: `network.layers` when given (checked against the data when it is loaded).
+    public let layerWidths: [Int]?
+    /// Warnings about keys that a default or an included hardware file makes inert; the
+    /// CLI prints them.
+    public internal(set) var warnings: [String] = []
     /// User-supplied weights, or nil to train (with caching).
     public let weightsFile: String?
     public let training: TrainingSettings
@@ -65,18 +76,34 @@ public struct ExperimentConfig: Sendable {
         self.name = name
         seed = UInt64(try t.int("seed"))
         outputDirectory = try t.string("output_dir")
+        datasetName = try t.choice("dataset.name")
         let configured = try t.string("dataset.path")
-        datasetDirectory = FashionMNIST.resolveDirectory(configured: configured.isEmpty ? nil : configured)
+        switch datasetName {
+        case .fashionMNIST: datasetDirectory = FashionMNIST.resolveDirectory(configured: configured.isEmpty ? nil : configured)
+        case .arrays:
+            guard !configured.isEmpty else {
+                throw ConfigError("\(file): dataset.name = arrays needs dataset.path (an .npz with x_train, y_train, x_test, y_test, or a folder of those four .npy files)")
+            }
+            datasetDirectory = configured
+        }
         trainLimit = try t.int("dataset.train_limit")
         testLimit = try t.int("dataset.test_limit")
-        layerSizes = try t.ints("network.layers")
-        guard layerSizes.first == 784, layerSizes.last == 10 else {
-            throw ConfigError("\(file): network.layers = \(layerSizes) must start with 784 (28 × 28 pixels) and end with 10 (classes) for fashion-mnist")
+        architecture = try t.choice("network.architecture")
+        if t.isSet("network.layers") {
+            guard !t.isSet("network.hidden") else {
+                throw ConfigError("\(file): network.layers and network.hidden both set; give one (network.hidden: the hidden widths; network.layers: all widths from input to output)")
+            }
+            let widths = try t.ints("network.layers")
+            layerWidths = widths
+            hiddenWidths = Array(widths.dropFirst().dropLast())
+        } else {
+            layerWidths = nil
+            hiddenWidths = try t.ints("network.hidden")
         }
         let w = try t.string("network.weights")
         weightsFile = w.isEmpty ? nil : w
         var tr = TrainingSettings()
-        tr.optimizer = Optimizer(rawValue: try t.string("training.optimizer"))!
+        tr.optimizer = try t.choice("training.optimizer")
         tr.epochs = try t.int("training.epochs")
         tr.batchSize = try t.int("training.batch_size")
         tr.learningRate = try t.float("training.learning_rate")
@@ -88,15 +115,17 @@ public struct ExperimentConfig: Sendable {
         tInference = try t.doubles("evaluation.t_inference")
         repeats = try t.int("evaluation.repeats")
         evaluationBatchSize = try t.int("evaluation.batch_size")
-        compensation = try t.strings("evaluation.compensation").map { DriftCompensation(rawValue: $0)! }
+        compensation = try t.choices("evaluation.compensation")
         let th = try t.int("evaluation.threads")
         threads = th == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : th
+        warnings = try Applicability.check(self)
     }
 
-    /// The resolved config as YAML: every documented key with its effective value.
+    /// The resolved config as YAML: every documented key that applies to this run (see
+    /// `Applicability`) with its effective value; loading it gives the same run.
     public func resolvedYAML() throws -> String {
         var full = ConfigNode.mapping([], ConfigNode.Origin(file: "resolved"))
-        for spec in resolved.schema.keys where spec.key != "hardware.include" {
+        for spec in resolved.schema.keys where spec.key != "hardware.include" && Applicability.applies(spec.key, self) {
             if let n = resolved.tree.value(at: spec.key) {
                 // Numbers in canonical form (time suffixes such as 1d become seconds).
                 let origin = ConfigNode.Origin(file: "resolved")
@@ -107,6 +136,8 @@ public struct ExperimentConfig: Sendable {
                 default: break
                 }
                 full.set(spec.key.split(separator: ".").map(String.init), canonical)
+            } else if spec.defaultValue == "derived" || (spec.key == "network.hidden" && resolved.isSet("network.layers")) {
+                continue
             } else if spec.key == "experiment" {
                 full.set(["experiment"], .scalar(name, ConfigNode.Origin(file: "resolved")))
             } else if let n = try? ConfigNode.parse(yaml: "v: " + spec.defaultValue, file: "default").value(at: "v") {
@@ -114,6 +145,6 @@ public struct ExperimentConfig: Sendable {
             }
         }
         return "# Resolved from \(file): every key with its effective value\n"
-            + "# (hardware includes expanded; dataset folder used: \(datasetDirectory)).\n" + full.yaml()
+            + "# (hardware includes expanded; dataset used: \(datasetDirectory)).\n" + full.yaml()
     }
 }

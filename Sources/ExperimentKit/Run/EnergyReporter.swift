@@ -4,29 +4,40 @@ import Foundation
 import Networks
 import NumericKernels
 
-/// Computes a run's `EnergySummary`: the analogue energy from the simulation's operation
-/// counts, the GPU roofline of every configured profile and batch size, and the digital
-/// baseline's accuracy at FP32, BF16 and INT8.
+/// Computes a run's `EnergySummary` for any architecture: the analogue energy from the
+/// simulation's operation counts, the GPU roofline of every configured profile and batch
+/// size (every kernel of the network: dense, convolution, pooling, residual additions), and
+/// the digital baseline's accuracy at FP32, BF16 and INT8.
 public struct EnergyReporter {
     public let config: ExperimentConfig
 
     public init(config: ExperimentConfig) { self.config = config }
 
-    /// The summary from per-layer counts of an analogue evaluation.
+    /// The summary from per-weighted-layer counts of an analogue evaluation.
+    ///
+    /// A convolution reads its tiles once per output pixel: its counts are normalised per
+    /// sample (`inputVectors` set to the samples that the first weighted layer read), so that
+    /// energy and latency are per inference and TOPS/W uses the network's MACs per sample.
     /// - Parameters:
-    ///   - model: the network that was evaluated.
-    ///   - stats: per-layer operation counts (`ConversionStats`), all from the same inputs.
+    ///   - net: the network that was evaluated.
+    ///   - stats: per weighted layer operation counts (`ConversionStats`), all from the
+    ///     same inputs.
     ///   - inputStatistics: a sentence saying which inputs the counts come from.
-    ///   - test: images for the baseline's accuracy (nil: not computed).
+    ///   - test: samples for the baseline's accuracy (nil: not computed).
     /// - Throws: `ConfigError` for an invalid GPU profile or energy model.
-    public func summary(model: MLP, stats: [ConversionStats], inputStatistics: String, test: LabeledImages?) throws -> EnergySummary {
+    public func summary(_ net: AnalogSequentialNetwork, stats: [ConversionStats], inputStatistics: String, test: LabeledImages?) throws -> EnergySummary {
         var analog: AnalogEnergyEstimate?
         var note: String?
         if let m = try config.energyModel() {
-            let net = try AnalogNetwork(model: model, spec: config.hardware)
-            let geometry = net.layers.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tiles.count) }
+            let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
+            let samples = stats.first.map { $0.inputVectors / max(1, Self.vectorsPerSample(net.network)[0]) } ?? 0
+            var perSample = stats
+            for i in perSample.indices { perSample[i].inputVectors = samples }
             do {
-                analog = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: stats)
+                var a = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: perSample)
+                a.opsPerInference = 2 * Double(net.network.macsPerInference)
+                a.topsPerWatt = a.joulesPerInference > 0 ? a.opsPerInference / a.joulesPerInference / 1e12 : 0
+                analog = a
             } catch let e as EnergyError {
                 note = "not modelled: \(e.message)"
             }
@@ -38,7 +49,7 @@ public struct EnergyReporter {
         for g in try config.gpuProfiles() {
             for b in try config.baselineBatchSizes() {
                 do {
-                    all.append(try GPUEnergyEstimate.estimate(sizes: model.sizes, batch: b, precision: precision, gpu: g))
+                    all.append(try GPUEnergyEstimate.estimate(network: net.network, batch: b, precision: precision, gpu: g))
                 } catch let e as EnergyError {
                     throw ConfigError("\(config.file): baseline: \(e.message)")
                 }
@@ -51,41 +62,65 @@ public struct EnergyReporter {
         }
         var accuracy: EnergySummary.BaselineAccuracy?
         if let test {
-            func acc(_ p: DigitalPrecision) -> Double {
+            func acc(_ p: DigitalPrecision) throws -> Double {
                 var predictions: [Int] = []
                 for s in stride(from: 0, to: test.count, by: 1000) {
-                    predictions += argmaxRows(p.forward(model, test.images.rows(s..<min(s + 1000, test.count))))
+                    predictions += argmaxRows(try p.forward(net.network, test.images.rows(s..<min(s + 1000, test.count))))
                 }
                 return Networks.accuracy(predictions, test.labels)
             }
-            accuracy = .init(fp32: acc(.fp32), bf16: acc(.bf16), int8: acc(.int8), testImages: test.count)
+            accuracy = .init(fp32: try acc(.fp32), bf16: try acc(.bf16), int8: try acc(.int8), testImages: test.count)
         }
         return EnergySummary(
             analog: analog, analogNote: note, inputStatistics: inputStatistics, gpu: headline, gpuAll: all, ratio: ratio,
             baselineAccuracy: accuracy)
     }
 
+    /// MVMs per sample of each weighted layer, depth first (output pixels of a
+    /// convolution, 1 for a dense layer).
+    static func vectorsPerSample(_ network: SequentialNetwork) -> [Int] {
+        var out: [Int] = []
+        func walk(_ layers: [Layer], _ shape: [Int]) -> [Int] {
+            var s = shape
+            for l in layers {
+                switch l {
+                case .conv2d(let c): out.append((try? c.outputShape(s)).map { $0[1] * $0[2] } ?? 1)
+                case .dense: out.append(1)
+                case .residual(let r):
+                    _ = walk(r.body, s)
+                    _ = walk(r.shortcut, s)
+                default: break
+                }
+                s = (try? l.outputShape(s)) ?? s
+            }
+            return s
+        }
+        _ = walk(network.layers, network.inputShape)
+        return out.isEmpty ? [1] : out
+    }
+
     /// The energy report without the accuracy run (`aimc energy`): the network of `aimc run`
     /// (loaded, cached, or trained and cached once), programmed once with the seed of repeat
     /// 0, read at the first evaluation time, and run on the first `evaluation.batch_size`
-    /// test images with the first compensation method; the baseline's accuracy on the
+    /// test samples with the first compensation method; the baseline's accuracy on the
     /// test set.
     /// - Throws: `ConfigError`, `NetworksError` (data, weights) or `CrossbarError`.
     public func standalone(log: @escaping (String) -> Void = { _ in }) throws -> EnergySummary {
         let runner = ExperimentRunner(config: config, log: log)
-        let test = try FashionMNIST.load(split: .test, directory: config.datasetDirectory, limit: config.testLimit)
-        let (model, _) = try runner.obtainModel()
+        let test = try config.loadData(.test)
+        let (network, _) = try runner.obtainNetwork(hardwareAware: try config.hardwareAwareSettings())
         let n = min(config.evaluationBatchSize, test.count)
         let x = test.images.rows(0..<n)
         let seed = ExperimentRunner.repeatSeed(config.seed, 0)
         let t = config.tInference.first ?? 0
         let compensation = config.compensation.first ?? .none
         BLAS.setThreads(1)
-        let readout = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch()).program(seed: seed).readout(tInference: t)
+        let net = try AnalogSequentialNetwork(network: network, spec: config.hardware, calibration: try config.adcCalibrationBatch())
+        let readout = net.program(seed: seed).readout(tInference: t)
         var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, 0])
         var stats: [ConversionStats] = []
         _ = try readout.forward(x, compensation: compensation, rng: &rng, stats: &stats)
-        let statistics = "the first \(n) test images, one programming (repeat 0), t_inference \(formatDuration(t)), compensation '\(compensation.rawValue)'"
-        return try summary(model: model, stats: stats, inputStatistics: statistics, test: test)
+        let statistics = "the first \(n) test samples, one programming (repeat 0), t_inference \(formatDuration(t)), compensation '\(compensation.rawValue)'"
+        return try summary(net, stats: stats, inputStatistics: statistics, test: test)
     }
 }

@@ -1,17 +1,21 @@
 import Crossbar
 import Dispatch
+import Energy
 import Foundation
 import Networks
 import NumericKernels
 
-/// Runs an experiment end to end: data, weights (load, cached or trained), digital
-/// baseline, analogue evaluation over repeats × evaluation times × compensation methods,
-/// and results written atomically to `output_dir/<experiment>/`.
+/// Runs an experiment end to end, for every architecture alike: data, weights (load,
+/// cached or trained), digital baseline, analogue evaluation over repeats × evaluation
+/// times × compensation methods, the energy report, the side-by-side comparison with the
+/// plain network when `evaluation.compare_plain` is set, and results written atomically to
+/// `output_dir/<experiment>/`.
 ///
 /// Every stochastic draw comes from streams of the master seed: repeat r programs with
-/// `mix(seed, [r])`, batch c at time t draws output noise from stream `[5, bits(t), c]` of
-/// that seed. Repeats run on `threads` workers with BLAS on one thread, so results are
-/// bit-identical for any thread count.
+/// `repeatSeed(seed, r)` (weighted layer i with `mix(that, [i])`), batch c at time t
+/// draws output noise from stream `[5, bits(t), c]` of the repeat's seed. Repeats run on
+/// `threads` workers with BLAS on one thread, so results are bit-identical for any thread
+/// count.
 public final class ExperimentRunner {
     public let config: ExperimentConfig
     /// Receives progress lines (the CLI prints them to stderr).
@@ -25,113 +29,164 @@ public final class ExperimentRunner {
     /// Seed of repeat `r`.
     public static func repeatSeed(_ seed: UInt64, _ r: Int) -> UInt64 { Xoshiro256.mix(seed, [0x5245_5045, UInt64(r)]) }
 
-    /// Runs and writes `analog.csv`, `summary.json` and `resolved.yaml`.
+    /// Runs and writes `analog.csv`, `summary.json`, `resolved.yaml` and `energy.csv`.
     /// - Throws: `ConfigError`, `NetworksError` (data, weights) or `CrossbarError`.
     public func run(write: Bool = true) throws -> RunSummary {
-        if config.architecture != .mlp { return try runSequential(write: write) }  // ExperimentRunner+Network.swift
         var timing: [String: Double] = [:]
         var clock = Date()
         func lap(_ name: String) {
             timing[name] = Date().timeIntervalSince(clock)
             clock = Date()
         }
+        let hwa = try config.hardwareAwareSettings()
         log("dataset: \(config.datasetDirectory)")
-        let test = try FashionMNIST.load(split: .test, directory: config.datasetDirectory, limit: config.testLimit)
+        let test = try config.loadData(.test)
         lap("load_data")
-        let (model, weights) = try obtainModel()
+        let (network, weights) = try obtainNetwork(hardwareAware: hwa)
         lap("weights")
-        let digitalAcc = Self.digitalAccuracy(model, test)
-        log(String(format: "digital accuracy (FP32): %.2f %% on %d test images", digitalAcc * 100, test.count))
+        let digitalAcc = try Self.digitalAccuracy(network, test)
+        log(String(format: "digital accuracy (FP32): %.2f %% on %d test samples", digitalAcc * 100, test.count))
         lap("digital")
-
-        let evaluation = try evaluateAnalog(model, test)
+        let calibration = try config.adcCalibrationBatch()
+        let net = try AnalogSequentialNetwork(network: network, spec: config.hardware, calibration: calibration)
+        let evaluation = try evaluateAnalog(net, test)
         lap("analog")
-
         let points = analogPoints(evaluation.accuracy)
-        let net = try AnalogNetwork(model: model, spec: config.hardware)
         let layers = evaluation.stats.enumerated().map { i, st in
             RunSummary.Layer(
-                index: i, inputs: model.layers[i].inputs, outputs: model.layers[i].outputs, tiles: net.layers[i].tiles.count,
+                index: i, inputs: net.units[i].inputs, outputs: net.units[i].outputs, tiles: net.units[i].tileCount,
                 dacClippedFraction: st.dacClippedFraction, adcClippedFraction: st.adcClippedFraction,
                 adcZeroedFraction: st.adcZeroedFraction, boundManagementRetries: st.boundManagementRetries)
         }
+        var comparison: RunSummary.Comparison? = nil
+        if config.comparePlain {
+            log("plain network (hardware-aware training off) for the comparison:")
+            let (plain, plainWeights) = try obtainNetwork(hardwareAware: HardwareAwareSettings())
+            let plainDigital = try Self.digitalAccuracy(plain, test)
+            log(String(format: "plain digital accuracy (FP32): %.2f %%", plainDigital * 100))
+            let plainEval = try evaluateAnalog(try AnalogSequentialNetwork(network: plain, spec: config.hardware, calibration: calibration), test)
+            comparison = RunSummary.Comparison(
+                plain: .init(digitalAccuracy: plainDigital, analog: analogPoints(plainEval.accuracy), weights: plainWeights),
+                hardwareAware: .init(digitalAccuracy: digitalAcc, analog: points, weights: weights))
+            lap("plain")
+        }
         let energy = try EnergyReporter(config: config).summary(
-            model: model, stats: evaluation.stats,
-            inputStatistics: energyInputStatistics(test),
-            test: test)
+            net, stats: evaluation.stats, inputStatistics: energyInputStatistics(test), test: test)
         lap("energy")
         var summary = makeSummary(digitalAccuracy: digitalAcc, testImages: test.count, points: points, layers: layers, weights: weights, timing: timing)
         summary.energy = energy
+        summary.comparison = comparison
         if write { try writeResults(summary, evaluation) }
         return summary
     }
 
+    func analogPoints(_ accuracy: [[[Double]]]) -> [RunSummary.AnalogPoint] {
+        var points: [RunSummary.AnalogPoint] = []
+        for (ti, t) in config.tInference.enumerated() {
+            for (ci, c) in config.compensation.enumerated() {
+                let accs = accuracy.map { $0[ti][ci] }
+                let s = Summary(accs)
+                points.append(.init(
+                    tInference: t, compensation: c.rawValue, accuracyMean: s.mean, accuracyStd: s.std,
+                    accuracyCi95: s.ci95, repeats: s.count, accuracies: accs))
+            }
+        }
+        return points
+    }
+
     // MARK: Weights
 
-    func obtainModel() throws -> (MLP, RunSummary.Weights) {
-        guard config.architecture == .mlp else {
-            throw ConfigError("\(config.file): network.architecture = \(config.architecture.rawValue): this command supports only mlp so far (aimc run supports every architecture)")
-        }
+    /// The network: loaded from `network.weights`, or trained (with `hardwareAware`) and
+    /// cached in `output_dir/weights-cache/<architecture>-<hash>.npz` (an MLP:
+    /// `mlp-<widths>-<hash>.npz`, arrays `W0, b0, …`) keyed by everything training depends on.
+    /// - Throws: `ConfigError`, `NetworksError` for unreadable data or weights.
+    public func obtainNetwork(hardwareAware: HardwareAwareSettings) throws -> (SequentialNetwork, RunSummary.Weights) {
+        let (shape, classes) = try config.dataShape()
+        let description = try config.networkDescription(sampleShape: shape, classes: classes)
         if let file = config.weightsFile {
-            let model = try MLP.load(npz: URL(fileURLWithPath: file))
-            guard model.sizes == config.layerSizes else {
-                throw ConfigError("\(config.file): network.weights = \(file) has layer widths \(model.sizes) but network.layers = \(config.layerSizes)")
-            }
+            let network = try description.build(arrays: try NetworkImport.arrays(path: file), file: file)
+            try checkOutputs(network, classes: classes, source: file)
             log("weights: loaded \(file)")
-            return (model, .init(file: file, origin: "loaded"))
+            return (network, .init(file: file, origin: "loaded"))
         }
-        // Trained networks are cached by what they depend on, so that every experiment and
-        // sweep point with the same dataset, widths and training settings reuses them.
-        let fingerprint = try trainingFingerprint()
+        let fingerprint = try networkFingerprint(hardwareAware, description: description)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in fingerprint { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         let dir = URL(fileURLWithPath: config.outputDirectory).appendingPathComponent("weights-cache")
-        let stem = "mlp-" + config.layerSizes.map(String.init).joined(separator: "-") + "-" + String(format: "%016llx", h)
+        let stem = cacheName(description) + (hardwareAware.isEnabled ? "-hwa-" : "-") + String(format: "%016llx", h)
         let npz = dir.appendingPathComponent(stem + ".npz")
         let meta = dir.appendingPathComponent(stem + ".json")
         if let existing = FileManager.default.contents(atPath: meta.path), existing == fingerprint,
             FileManager.default.fileExists(atPath: npz.path),
-            let model = try? MLP.load(npz: npz), model.sizes == config.layerSizes
+            let arrays = try? NPZ.read(npz), let network = try? description.build(arrays: arrays, file: npz.path)
         {
             log("weights: reusing \(npz.path) (trained with the same config)")
-            return (model, .init(file: npz.path, origin: "cached"))
+            return (network, .init(file: npz.path, origin: "cached"))
         }
-        log("training: \(config.layerSizes.map(String.init).joined(separator: "-")) MLP, \(config.training.optimizer.rawValue), \(config.training.epochs) epochs on \(config.trainLimit) images")
-        let train = try FashionMNIST.load(split: .train, directory: config.datasetDirectory, limit: config.trainLimit)
-        var model = MLP(sizes: config.layerSizes, seed: config.seed)
+        let tr = config.training
+        log("training: \(cacheName(description))\(hardwareAware.isEnabled ? " (hardware-aware: noise \(hardwareAware.noise.rawValue) σ \(hardwareAware.noiseLevel), clip \(hardwareAware.weightClipSigma) σ, drift-aware epochs \(hardwareAware.driftAwareEpochs))" : ""), \(tr.optimizer.rawValue), \(tr.epochs) epochs on \(config.trainLimit) samples")
+        let train = try config.loadData(.train)
+        var network = try description.build(arrays: nil, seed: config.seed)
+        try checkOutputs(network, classes: classes, source: config.file)
         BLAS.setThreads(1)
         let start = Date()
-        Trainer(settings: config.training).train(&model, images: train.images, labels: train.labels) { epoch, loss in
-            self.log(String(format: "  epoch %d/%d  loss %.4f  (%.1f s)", epoch, self.config.training.epochs, loss, Date().timeIntervalSince(start)))
+        let total = tr.epochs + hardwareAware.driftAwareEpochs
+        try NetworkTrainer(settings: tr, hardwareAware: hardwareAware, schedule: try config.learningRateSchedule()).train(&network, images: train.images, labels: train.labels) { epoch, loss in
+            self.log(String(format: "  epoch %d/%d  loss %.4f  (%.1f s)", epoch, total, loss, Date().timeIntervalSince(start)))
         }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try model.save(npz: npz)
+        try description.save(network, npz: npz)
         try AtomicFile.write(fingerprint, to: meta)
         log("weights: saved \(npz.path)")
-        return (model, .init(file: npz.path, origin: "trained"))
+        return (network, .init(file: npz.path, origin: "trained"))
+    }
+
+    /// The name of cached weights: `mlp-784-256-128-10` or the architecture's name.
+    func cacheName(_ d: NetworkDescription) -> String {
+        guard config.architecture == .mlp else { return config.architecture.rawValue }
+        let widths = [d.inputShape.reduce(1, *)] + d.layers.filter { $0.kind == .linear }.map(\.outFeatures)
+        return "mlp-" + widths.map(String.init).joined(separator: "-")
+    }
+
+    /// The network must give one logit per class.
+    func checkOutputs(_ network: SequentialNetwork, classes: Int, source: String) throws {
+        let out = try network.outputShape
+        guard out == [classes] else {
+            throw ConfigError("\(source): the network gives outputs of shape \(out) but the dataset \(config.datasetDirectory) has \(classes) classes")
+        }
     }
 
     /// What the cached weights depend on, as canonical JSON.
-    func trainingFingerprint() throws -> Data {
+    func networkFingerprint(_ hwa: HardwareAwareSettings, description: NetworkDescription) throws -> Data {
         struct F: Codable {
             var dataset: String
             var trainLimit: Int
-            var layers: [Int]
+            var architecture: String
+            var network: String
             var training: TrainingSettings
+            var hardwareAware: HardwareAwareSettings?
+            var device: String?
+            var schedule: String
             var format: Int
             /// `TrainingNumerics.version` of the code that trains.
             var code: Int
         }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return try e.encode(F(dataset: "fashion-mnist", trainLimit: config.trainLimit, layers: config.layerSizes, training: config.training, format: 1, code: TrainingNumerics.version))
+        let usesDevice = hwa.noise == .pcm || hwa.driftAwareEpochs > 0
+        return try e.encode(F(
+            dataset: try config.datasetIdentity(), trainLimit: config.trainLimit, architecture: config.architecture.rawValue,
+            network: String(describing: description), training: config.training, hardwareAware: hwa.isEnabled ? hwa : nil,
+            device: usesDevice ? String(describing: hwa.device) : nil, schedule: try config.learningRateSchedule().rawValue, format: 2,
+            code: TrainingNumerics.version))
     }
 
-    /// FP32 accuracy of `model` on `data`.
-    public static func digitalAccuracy(_ model: MLP, _ data: LabeledImages, batch: Int = 1000) -> Double {
+    /// FP32 accuracy of `network` on `data`.
+    /// - Throws: `NetworksError(.shape)` when the samples do not fit the network.
+    public static func digitalAccuracy(_ network: SequentialNetwork, _ data: LabeledImages, batch: Int = 1000) throws -> Double {
         var predictions: [Int] = []
         for s in stride(from: 0, to: data.count, by: batch) {
-            predictions += argmaxRows(model.forward(data.images.rows(s..<min(s + batch, data.count))))
+            predictions += argmaxRows(try network.forward(data.images.rows(s..<min(s + batch, data.count))))
         }
         return accuracy(predictions, data.labels)
     }
@@ -141,21 +196,47 @@ public final class ExperimentRunner {
     struct Evaluation {
         /// [repeat][time][compensation]
         var accuracy: [[[Double]]]
-        /// Per layer, summed over repeats, times and the first compensation method.
+        /// Per weighted layer, summed over repeats, times and the first compensation method.
         var stats: [ConversionStats]
     }
 
-    func evaluateAnalog(_ model: MLP, _ test: LabeledImages) throws -> Evaluation {
-        let net = try AnalogNetwork(model: model, spec: config.hardware, calibration: try config.adcCalibrationBatch())
+    func evaluateAnalog(_ net: AnalogSequentialNetwork, _ test: LabeledImages) throws -> Evaluation {
         let batches = testBatches(test)
         let (times, comps) = (config.tInference, config.compensation)
-        let (accuracy, stats) = try runRepeats(layers: model.layers.count, images: test.count) { seed in
+        let (accuracy, stats) = try runRepeats(layers: net.units.count, images: test.count) { seed in
             try Self.evaluateRepeat(net, batches: batches, times: times, comps: comps, seed: seed)
         }
         return Evaluation(accuracy: accuracy, stats: stats)
     }
 
-    /// The summary of a run of this config (every path fills the same fields).
+    /// Accuracy of one programming at every time and compensation, `[time][compensation]`,
+    /// with the converter statistics of the first compensation method. Every compensation
+    /// method shares the first weighted layer's read (`SequentialReadout.forward(_:compensations:rng:stats:)`).
+    public static func evaluateRepeat(
+        _ net: AnalogSequentialNetwork, batches: [(Matrix, ArraySlice<Int>)], times: [Double], comps: [DriftCompensation], seed: UInt64
+    ) throws -> ([[Double]], [ConversionStats]) {
+        let programmed = net.program(seed: seed)
+        var acc: [[Double]] = []
+        var stats: [ConversionStats] = []
+        for t in times {
+            let readout = programmed.readout(tInference: t)
+            var hits = [Int](repeating: 0, count: comps.count), total = 0
+            var st: [ConversionStats] = []
+            for (bi, (x, labels)) in batches.enumerated() {
+                var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, UInt64(bi)])
+                let logits = try readout.forward(x, compensations: comps, rng: &rng, stats: &st)
+                for (ci, l) in logits.enumerated() {
+                    for (p, y) in zip(argmaxRows(l), labels) where p == y { hits[ci] += 1 }
+                }
+                total += labels.count
+            }
+            if stats.isEmpty { stats = st } else { for i in st.indices { stats[i].add(st[i]) } }
+            acc.append(hits.map { Double($0) / Double(max(total, 1)) })
+        }
+        return (acc, stats)
+    }
+
+    /// The summary of a run of this config.
     func makeSummary(
         digitalAccuracy: Double, testImages: Int, points: [RunSummary.AnalogPoint], layers: [RunSummary.Layer],
         weights: RunSummary.Weights, timing: [String: Double]
@@ -172,7 +253,7 @@ public final class ExperimentRunner {
         "the \(test.count) test images × \(config.repeats) programmings × \(config.tInference.count) evaluation times, compensation '\(config.compensation.first?.rawValue ?? "none")'"
     }
 
-    /// The test set in batches of `evaluation.batch_size` (images, labels).
+    /// The test set in batches of `evaluation.batch_size` (samples, labels).
     func testBatches(_ test: LabeledImages) -> [(Matrix, ArraySlice<Int>)] {
         stride(from: 0, to: test.count, by: config.evaluationBatchSize).map {
             let r = $0..<min($0 + config.evaluationBatchSize, test.count)
@@ -189,7 +270,7 @@ public final class ExperimentRunner {
     ) throws -> (accuracy: [[[Double]]], stats: [ConversionStats]) {
         let repeats = config.repeats
         let seed = config.seed
-        log("analog: \(repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensation methods on \(images) images, \(config.threads) threads")
+        log("analog: \(repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensation methods on \(images) samples, \(config.threads) threads")
         BLAS.setThreads(1)
         var results = [[[Double]]?](repeating: nil, count: repeats)
         var stats = [[ConversionStats]](repeating: [], count: repeats)
@@ -210,36 +291,6 @@ public final class ExperimentRunner {
         var total = [ConversionStats](repeating: ConversionStats(), count: layers)
         for st in stats { for (i, s) in st.enumerated() { total[i].add(s) } }
         return (results.map { $0! }, total)
-    }
-
-    /// Accuracy of one programming at every time and compensation: `[time][compensation]`,
-    /// with converter statistics of the first compensation method.
-    public static func evaluateRepeat(
-        _ net: AnalogNetwork, batches: [(Matrix, ArraySlice<Int>)], times: [Double], comps: [DriftCompensation], seed: UInt64
-    ) throws -> ([[Double]], [ConversionStats]) {
-        let programmed = net.program(seed: seed)
-        var acc: [[Double]] = []
-        var stats: [ConversionStats] = []
-        for t in times {
-            let readout = programmed.readout(tInference: t)
-            // Every compensation method shares the first layer's read (see
-            // `NetworkReadout.forward(_:compensations:rng:stats:)`); statistics are those of
-            // the first method.
-            var hits = [Int](repeating: 0, count: comps.count), total = 0
-            var st: [ConversionStats] = []
-            for (bi, (x, labels)) in batches.enumerated() {
-                var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, UInt64(bi)])
-                let logits = try readout.forward(x, compensations: comps, rng: &rng, stats: &st)
-                for (ci, l) in logits.enumerated() {
-                    for (p, y) in zip(argmaxRows(l), labels) where p == y { hits[ci] += 1 }
-                }
-                total += labels.count
-            }
-            let row = hits.map { Double($0) / Double(max(total, 1)) }
-            if stats.isEmpty { stats = st } else { for i in st.indices { stats[i].add(st[i]) } }
-            acc.append(row)
-        }
-        return (acc, stats)
     }
 
     // MARK: Results

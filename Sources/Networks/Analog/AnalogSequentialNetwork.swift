@@ -61,8 +61,7 @@ public struct AnalogSequentialNetwork: Sendable {
     }
 
     /// Programs every matrix: weighted layer i uses seed `mix(seed, [i])` (a layer split at
-    /// kernel boundaries: block g uses `mix(seed, [i, g])`), as `AnalogNetwork` does for
-    /// an MLP, so that a network of dense layers programs identically.
+    /// kernel boundaries: block g uses `mix(seed, [i, g])`).
     public func program(seed: UInt64) -> ProgrammedSequentialNetwork {
         ProgrammedSequentialNetwork(
             network: network,
@@ -137,7 +136,7 @@ public struct SequentialReadout: Sendable {
         if stats.count != units.count { stats = Array(repeating: ConversionStats(), count: units.count) }
         var unit = 0
         var mode = Mode.evaluate(compensation)
-        return try run(network.layers, try network.input(x), unit: &unit, mode: &mode, rng: &rng, stats: &stats).data
+        return try run(network.layers[...], try network.input(x), unit: &unit, mode: &mode, rng: &rng, stats: &stats).data
     }
 
     enum Mode {
@@ -146,11 +145,13 @@ public struct SequentialReadout: Sendable {
         case calibrate(seeds: [[UInt64]], calibrated: [[AnalogReadout]])
     }
 
+    /// Runs `layers` (a slice of the network's or a residual block's layers; messages name
+    /// their indices in it) on `x`, weighted layers reading `units[unit…]`.
     func run(
-        _ layers: [Layer], _ x: Tensor, unit: inout Int, mode: inout Mode, rng: inout Xoshiro256, stats: inout [ConversionStats]
+        _ layers: ArraySlice<Layer>, _ x: Tensor, unit: inout Int, mode: inout Mode, rng: inout Xoshiro256, stats: inout [ConversionStats]
     ) throws -> Tensor {
         var a = x
-        for (i, l) in layers.enumerated() {
+        for (i, l) in zip(layers.indices, layers) {
             do {
                 switch l {
                 case .dense(let d):
@@ -177,15 +178,15 @@ public struct SequentialReadout: Sendable {
                     a = Tensor(unchecked: out, shape: [c.outChannels, g.outH, g.outW])
                     unit += 1
                 case .residual(let r):
-                    var body = try run(r.body, a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
-                    let shortcut = try run(r.shortcut, a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
+                    var body = try run(r.body[...], a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
+                    let shortcut = try run(r.shortcut[...], a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
                     guard body.shape == shortcut.shape else {
                         throw NetworksError(.shape, "residual: body gives \(body.shape) but shortcut gives \(shortcut.shape)")
                     }
                     addInPlace(&body.data, shortcut.data)
                     a = body
                 case .relu:
-                    a = try l.forward(a)
+                    relu(&a.data)  // in place: the activations are not shared
                     if unit > 0 { stats[unit - 1].activations += a.data.values.count }
                 default:
                     a = try l.forward(a)
@@ -230,7 +231,7 @@ public struct SequentialReadout: Sendable {
         var unit = 0
         var rng = Xoshiro256(seed: 0)
         var stats = Array(repeating: ConversionStats(), count: units.count)
-        _ = try run(network.layers, try network.input(x), unit: &unit, mode: &mode, rng: &rng, stats: &stats)
+        _ = try run(network.layers[...], try network.input(x), unit: &unit, mode: &mode, rng: &rng, stats: &stats)
         guard case .calibrate(_, let calibrated) = mode else { return self }
         var r = self
         r.units = calibrated

@@ -1,36 +1,6 @@
 import Foundation
 import NumericKernels
 
-/// A batch of greyscale images with integer class labels.
-public struct LabeledImages: Sendable {
-    /// The images, `[count × (height · width)]`, each row one image in row-major pixel
-    /// order, intensities scaled from bytes `0…255` to `0…1` (byte / 255).
-    public let images: Matrix
-    /// Class index of each image, `count` values.
-    public let labels: [Int]
-    /// Image height in pixels.
-    public let height: Int
-    /// Image width in pixels.
-    public let width: Int
-
-    /// Number of images.
-    public var count: Int { labels.count }
-
-    /// A batch from images `[count × (height · width)]` and `count` labels.
-    ///
-    /// The shapes must agree (a programmer's error otherwise).
-    public init(images: Matrix, labels: [Int], height: Int, width: Int) {
-        precondition(height > 0 && width > 0, "image size must be positive, got \(height)×\(width)")
-        precondition(
-            images.rows == labels.count && images.columns == height * width,
-            "images \(images.shape) do not match \(labels.count) labels of \(height)×\(width) pixels")
-        self.images = images
-        self.labels = labels
-        self.height = height
-        self.width = width
-    }
-}
-
 /// The Fashion-MNIST dataset: 28×28 greyscale images of clothing in 10 classes,
 /// 60000 for training and 10000 for testing.
 ///
@@ -147,7 +117,7 @@ public enum FashionMNIST {
         }
         return LabeledImages(
             images: Matrix(rows: count, columns: pixels, values: values),
-            labels: labels.bytes.prefix(count).map { Int($0) }, height: side, width: side)
+            labels: labels.bytes.prefix(count).map { Int($0) }, sampleShape: [1, side, side], classCount: classNames.count)
     }
 
     /// The URL of `name` or `name.gz` in `directory`, or a dataset error naming both.

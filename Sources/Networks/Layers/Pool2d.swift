@@ -23,7 +23,8 @@ public struct Pool2d: Equatable, Sendable {
         self.padding = padding
     }
 
-    var name: String { kind == .max ? "max_pool" : "avg_pool" }
+    /// `max_pool` or `avg_pool`.
+    public var name: String { kind == .max ? "max_pool" : "avg_pool" }
 
     func geometry(_ input: [Int]) throws -> (ImageShape, ImageShape) {
         let s = try ImageShape(input, layer: name)

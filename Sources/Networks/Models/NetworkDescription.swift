@@ -94,6 +94,38 @@ public struct NetworkDescription: Equatable, Sendable {
         }
     }
 
+    /// Canonical array name (`layers.<i>.weight`, see `SequentialNetwork.namedArrays`) →
+    /// the name in the weights file, for every array renamed by a layer's `name` or
+    /// `arrayNames`.
+    public var arrayRenames: [String: String] {
+        var out: [String: String] = [:]
+        func walk(_ ls: [LayerDescription], _ path: String) {
+            for (i, l) in ls.enumerated() {
+                let p = "\(path).\(i)"
+                for suffix in ["weight", "bias", "running_mean", "running_var"] {
+                    if let n = l.arrayNames[suffix] { out[p + "." + suffix] = n } else if let n = l.name { out[p + "." + suffix] = n + "." + suffix }
+                }
+                walk(l.body, p + ".body")
+                walk(l.shortcut, p + ".shortcut")
+            }
+        }
+        walk(layers, "layers")
+        return out
+    }
+
+    /// The parameters of `network` (built from this description) under the names this
+    /// description reads them by, so that `build(arrays:)` of the result restores it.
+    public func namedArrays(of network: SequentialNetwork) -> [(String, NumpyArray)] {
+        let renames = arrayRenames
+        return network.namedArrays().map { (renames[$0.0] ?? $0.0, $0.1) }
+    }
+
+    /// Saves `network`'s parameters as float32 `.npz` under this description's names,
+    /// atomically.
+    public func save(_ network: SequentialNetwork, npz url: URL) throws {
+        try NPZ.write(namedArrays(of: network), to: url)
+    }
+
     /// Layer-path → array-name prefix for layers with an explicit `name`.
     public var names: [String: String] {
         var out: [String: String] = [:]
@@ -122,7 +154,7 @@ public struct NetworkDescription: Equatable, Sendable {
             let name = d.name ?? p
             func array(_ suffix: String, _ shape: [Int]) throws -> [Float]? {
                 guard let arrays else { return nil }
-                let key = name + "." + suffix
+                let key = d.arrayNames[suffix] ?? name + "." + suffix
                 guard let a = arrays[key] else {
                     throw NetworksError(.shape, "\(file): layer \(p) (\(d.kind.rawValue)) needs array '\(key)' of shape \(shape); not found (arrays: \(arrays.keys.sorted().prefix(12).joined(separator: ", "))\(arrays.count > 12 ? ", …" : ""))")
                 }
@@ -139,9 +171,7 @@ public struct NetworkDescription: Equatable, Sendable {
             switch d.kind {
             case .linear:
                 counter += 1
-                var layer = DenseLayer(
-                    weight: MLP(sizes: [d.inFeatures, d.outFeatures], seed: Xoshiro256.mix(seed, [UInt64(counter)])).layers[0].weight,
-                    bias: [Float](repeating: 0, count: d.outFeatures))
+                var layer = DenseLayer.heNormal(inputs: d.inFeatures, outputs: d.outFeatures, seed: Xoshiro256.mix(seed, [UInt64(counter)]))
                 if let w = try array("weight", [d.outFeatures, d.inFeatures]) {
                     layer.weight = Matrix(rows: d.outFeatures, columns: d.inFeatures, values: w)
                 }
@@ -207,6 +237,10 @@ public struct LayerDescription: Equatable, Sendable {
     public var p: Float = 0.5
     public var body: [LayerDescription] = []
     public var shortcut: [LayerDescription] = []
+    /// Whole array names for some of this layer's arrays, by suffix (`weight`, `bias`, …),
+    /// instead of `<name>.<suffix>`: the MLP's `W0`, `b0` (`Architectures.mlp`). Set in
+    /// code, not read from architecture files.
+    public var arrayNames: [String: String] = [:]
 
     public init(_ kind: Kind) { self.kind = kind }
 

@@ -47,6 +47,10 @@ public struct SequentialNetwork: Equatable, Sendable {
     public func forward(_ x: Matrix) throws -> Matrix {
         var a = try input(x)
         for (i, l) in layers.enumerated() {
+            if case .relu = l {
+                relu(&a.data)  // in place: the activations are not shared
+                continue
+            }
             do { a = try l.forward(a) } catch let e as NetworksError {
                 throw NetworksError(.shape, "layer \(i) (\(l.kindName)): \(e.message)")
             }

@@ -1,0 +1,137 @@
+import Crossbar
+import Networks
+
+/// Which config keys apply in which context, so that no key is accepted and then ignored.
+///
+/// A key set in the experiment file or by `--set` that does not apply to the chosen
+/// network, dataset or hardware is an error naming the key and why. Hardware keys that an
+/// included `Circuits/` file sets for another context (a PCM preset's drift fit after
+/// `--set hardware.device.model=rram`) are inert by design: they come back as warnings,
+/// which the CLI prints.
+enum Applicability {
+    /// A rule: the keys (exact, or a prefix ending in `.`) apply only when `applies` holds;
+    /// `why` says when they do.
+    struct Rule {
+        let keys: [String]
+        let why: String
+        let applies: (ExperimentConfig) throws -> Bool
+
+        func matches(_ key: String) -> Bool {
+            keys.contains { $0.hasSuffix(".") ? key.hasPrefix($0) : key == $0 }
+        }
+    }
+
+    static func device(_ kinds: Set<DeviceKind>) -> (ExperimentConfig) -> Bool { { kinds.contains($0.hardware.deviceKind) } }
+
+    /// The rules of experiment keys (never from an include).
+    static let experimentRules: [Rule] = [
+        Rule(keys: ["network.hidden", "network.layers"], why: "applies to network.architecture = mlp only") { $0.architecture == .mlp },
+        Rule(keys: ["network.definition"], why: "applies to network.architecture = custom only") { $0.architecture == .custom },
+        Rule(keys: ["training."], why: "does not apply when network.weights loads a trained network (nothing is trained)") { $0.weightsFile == nil },
+        Rule(keys: ["training.momentum"], why: "applies to training.optimizer = sgd only") { $0.training.optimizer == .sgd },
+        Rule(keys: ["training.noise.std"], why: "does not apply to training.noise.type = none") { try $0.resolved.string("training.noise.type") != "none" },
+        Rule(keys: ["training.drift_aware.t_inference", "training.drift_aware.learning_rate"], why: "applies only when training.drift_aware.epochs > 0") {
+            try $0.resolved.int("training.drift_aware.epochs") > 0
+        },
+        Rule(keys: ["dataset.train_limit"], why: "does not apply: network.weights loads a trained network and the ADC range is fixed (no training samples are read)") {
+            $0.weightsFile == nil || $0.hardware.adcRangePolicy != .fixed
+        },
+        Rule(keys: ["evaluation.adc_calibration_images"], why: "applies only when hardware.adc.range_policy is calibrated or calibrated_per_column") {
+            $0.hardware.adcRangePolicy != .fixed
+        },
+    ]
+
+    /// The rules of hardware keys (relative to `hardware.`).
+    static let hardwareRules: [Rule] = [
+        Rule(keys: ["device.relaxation."], why: "applies to device.model = rram only", applies: device([.rram])),
+        Rule(keys: ["device.hermes."], why: "applies to device.model = pcm_hermes only", applies: device([.pcmHermes])),
+        Rule(keys: ["device.drift.mean_coefficients", "device.drift.mean_clip", "device.drift.std_coefficients", "device.drift.std_clip",
+                    "device.read_noise.q", "device.read_noise.exponent", "device.read_noise.q_max"],
+             why: "applies to device.model = pcm only", applies: device([.pcm])),
+        Rule(keys: ["device.drift.scale", "device.read_noise.t_read", "device.read_noise.scale"],
+             why: "applies to device.model = pcm or pcm_hermes only", applies: device([.pcm, .pcmHermes])),
+        Rule(keys: ["device.programming_noise.", "device.drift.t0"], why: "does not apply to device.model = ideal",
+             applies: device([.pcm, .rram, .pcmHermes])),
+        Rule(keys: ["ir_drop.wire_resistance", "ir_drop.pair_layout"], why: "applies only when ir_drop.mode is exact or approximate") {
+            $0.hardware.irDrop.mode != .none
+        },
+        Rule(keys: ["ir_drop.tolerance", "ir_drop.max_iterations"], why: "applies to ir_drop.mode = exact only") { $0.hardware.irDrop.mode == .exact },
+        Rule(keys: ["bound_management.max_factor"], why: "applies only when bound_management.enabled is true") { $0.hardware.boundManagement },
+        Rule(keys: ["adc.calibration_percentile"], why: "applies only when adc.range_policy is calibrated or calibrated_per_column") {
+            $0.hardware.adcRangePolicy != .fixed
+        },
+        Rule(keys: ["mapping.offset_reference"], why: "applies to mapping.scheme = offset only") { $0.hardware.mapping == .offset },
+        Rule(keys: ["energy."], why: "applies only with an energy model (energy.name, set by a Circuits/energy file)") {
+            try !$0.resolved.string("hardware.energy.name").isEmpty
+        },
+        Rule(keys: ["energy.adc.walden_fom"], why: "applies to energy.adc.model = walden only") { try $0.resolved.string("hardware.energy.adc.model") == "walden" },
+        Rule(keys: ["energy.adc.table_bits", "energy.adc.table_energy"], why: "applies to energy.adc.model = table only") {
+            try $0.resolved.string("hardware.energy.adc.model") == "table"
+        },
+        Rule(keys: ["energy.digital.shift_add_energy"], why: "applies to energy.input_encoding = bit_serial only") {
+            try $0.resolved.string("hardware.energy.input_encoding") == "bit_serial"
+        },
+    ]
+
+    /// Keys that only document (recorded in `resolved.yaml`, never inert in a harmful way).
+    static let documentation: Set<String> = ["energy.name", "energy.source", "energy.technology_node_nm"]
+
+    /// Whether `key` (a full experiment key) applies to `config`.
+    static func applies(_ key: String, _ config: ExperimentConfig) -> Bool {
+        let isHardware = key.hasPrefix("hardware.")
+        let relative = isHardware ? String(key.dropFirst("hardware.".count)) : key
+        if isHardware && documentation.contains(relative) { return true }
+        for rule in isHardware ? hardwareRules : experimentRules where rule.matches(relative) {
+            if (try? rule.applies(config)) != true { return false }
+        }
+        return true
+    }
+
+    /// Checks every set key of `config`.
+    /// - Returns: warnings for inert keys that included hardware files set.
+    /// - Throws: `ConfigError` for an explicitly set key that does not apply, naming it and why.
+    static func check(_ config: ExperimentConfig) throws -> [String] {
+        let t = config.resolved
+        var warnings: [String: [String]] = [:]
+        for spec in t.schema.keys where t.isSet(spec.key) {
+            let key = spec.key
+            let isHardware = key.hasPrefix("hardware.")
+            let relative = isHardware ? String(key.dropFirst("hardware.".count)) : key
+            let rules = isHardware ? hardwareRules : experimentRules
+            for rule in rules where rule.matches(relative) && !(isHardware && documentation.contains(relative)) {
+                if try rule.applies(config) { continue }
+                if t.isExplicit(key) {
+                    let origin = t.tree.value(at: key).map { "\($0.origin)" } ?? config.file
+                    throw ConfigError("\(origin): \(key) \(rule.why); remove it or change the setting it depends on")
+                }
+                let from = t.tree.value(at: key)?.origin.file ?? "an included file"
+                warnings[from, default: []].append("\(key) (\(rule.why))")
+                break
+            }
+        }
+        var out: [String] = []
+        for (file, keys) in warnings.sorted(by: { $0.key < $1.key }) {
+            out.append("warning: \(file) sets keys that this configuration does not use: \(keys.joined(separator: "; "))")
+        }
+        try checkRequirements(config)
+        return out
+    }
+
+    /// Keys that need another key.
+    static func checkRequirements(_ c: ExperimentConfig) throws {
+        let t = c.resolved
+        if c.architecture == .custom, try t.string("network.definition").isEmpty {
+            throw ConfigError("\(c.file): network.architecture = custom needs network.definition (a YAML architecture file)")
+        }
+        let noise = try t.string("training.noise.type")
+        if noise != "none", try t.double("training.noise.std") == 0 {
+            throw ConfigError("\(c.file): training.noise.type = \(noise) needs training.noise.std > 0")
+        }
+        if try t.bool("evaluation.compare_plain") {
+            let hwa = try c.hardwareAwareSettings()
+            guard hwa.isEnabled, c.weightsFile == nil else {
+                throw ConfigError("\(c.file): evaluation.compare_plain needs hardware-aware training (training.noise, training.weight_clip_sigma or training.drift_aware) and no network.weights")
+            }
+        }
+    }
+}
