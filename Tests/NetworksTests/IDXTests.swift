@@ -136,7 +136,7 @@ struct IDXTests {
             let data = try FashionMNIST.load(split: split, directory: directory.path)
             #expect(data.count == 3)
             #expect(data.labels == [9, 0, 3])
-            #expect(data.height == 28 && data.width == 28)
+            #expect(data.sampleShape == [1, 28, 28] && data.classCount == 10)
             #expect(data.images.rows == 3 && data.images.columns == 784)
             let expected = (0..<3).flatMap { k in (0..<784).map { Float(Self.pixel(k, $0)) / 255 } }
             #expect(data.images.values == expected)

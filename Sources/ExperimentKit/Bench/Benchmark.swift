@@ -62,8 +62,7 @@ public struct Benchmark {
         //    at most 2²² input values per product, the time scaled to the batch).
         BLAS.setThreads(threads)
         let rows = min(batch, test.count)
-        let shapes = Self.weightedShapes(folded)
-        let products: [(Matrix, Matrix, Double)] = shapes.map { w, vectors in
+        let products: [(Matrix, Matrix, Double)] = folded.weightedLayers.map { _, w, vectors in
             let n = max(1, min(rows * vectors, (1 << 22) / max(w.columns, 1)))
             let x = Matrix(rows: n, columns: w.columns, values: (0..<(n * w.columns)).map { Float($0 % 17) / 17 })
             return (x, w, Double(rows * vectors) / Double(n))
@@ -154,29 +153,6 @@ public struct Benchmark {
             analogOverCeiling: analog / ceiling, driftEvaluationSeconds: driftSeconds,
             driftEvaluationShape: "\(config.repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensations × \(test.count) images",
             peakResidentBytes: Int(usage.ru_maxrss) * 1024, notes: notes)
-    }
-
-    /// Each weighted layer's matrix `[outputs × inputs]` and its MVMs per sample (output
-    /// pixels of a convolution), depth first.
-    static func weightedShapes(_ network: SequentialNetwork) -> [(Matrix, Int)] {
-        var out: [(Matrix, Int)] = []
-        func walk(_ layers: [Layer], _ shape: [Int]) -> [Int] {
-            var s = shape
-            for l in layers {
-                switch l {
-                case .dense(let d): out.append((d.weight, 1))
-                case .conv2d(let c): out.append((c.weight, (try? c.outputShape(s)).map { $0[1] * $0[2] } ?? 1))
-                case .residual(let r):
-                    _ = walk(r.body, s)
-                    _ = walk(r.shortcut, s)
-                default: break
-                }
-                s = (try? l.outputShape(s)) ?? s
-            }
-            return s
-        }
-        _ = walk(network.layers, network.inputShape)
-        return out
     }
 
     /// Median wall time of `n` runs of `body` after one warm-up run.

@@ -30,7 +30,7 @@ public struct EnergyReporter {
         var note: String?
         if let m = try config.energyModel() {
             let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
-            let samples = stats.first.map { $0.inputVectors / max(1, Self.vectorsPerSample(net.network)[0]) } ?? 0
+            let samples = stats.first.map { $0.inputVectors / max(1, net.network.weightedLayers.first?.vectorsPerSample ?? 1) } ?? 0
             var perSample = stats
             for i in perSample.indices { perSample[i].inputVectors = samples }
             do {
@@ -74,29 +74,6 @@ public struct EnergyReporter {
         return EnergySummary(
             analog: analog, analogNote: note, inputStatistics: inputStatistics, gpu: headline, gpuAll: all, ratio: ratio,
             baselineAccuracy: accuracy)
-    }
-
-    /// MVMs per sample of each weighted layer, depth first (output pixels of a
-    /// convolution, 1 for a dense layer).
-    static func vectorsPerSample(_ network: SequentialNetwork) -> [Int] {
-        var out: [Int] = []
-        func walk(_ layers: [Layer], _ shape: [Int]) -> [Int] {
-            var s = shape
-            for l in layers {
-                switch l {
-                case .conv2d(let c): out.append((try? c.outputShape(s)).map { $0[1] * $0[2] } ?? 1)
-                case .dense: out.append(1)
-                case .residual(let r):
-                    _ = walk(r.body, s)
-                    _ = walk(r.shortcut, s)
-                default: break
-                }
-                s = (try? l.outputShape(s)) ?? s
-            }
-            return s
-        }
-        _ = walk(network.layers, network.inputShape)
-        return out.isEmpty ? [1] : out
     }
 
     /// The energy report without the accuracy run (`aimc energy`): the network of `aimc run`

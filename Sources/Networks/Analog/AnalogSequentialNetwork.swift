@@ -25,29 +25,17 @@ public struct AnalogSequentialNetwork: Sendable {
     public init(network: SequentialNetwork, spec: HardwareSpec, calibration: Matrix? = nil) throws {
         let folded = network.foldingBatchNorm()
         self.network = folded
-        var units: [AnalogUnit] = []
-        try Self.collect(folded.layers, spec: spec, into: &units)
-        self.units = units
-        self.calibration = calibration
-    }
-
-    static func collect(_ layers: [Layer], spec: HardwareSpec, into units: inout [AnalogUnit]) throws {
-        for l in layers {
-            switch l {
-            case .dense(let d):
-                units.append(AnalogUnit(groups: [0..<d.inputs], matrices: [try AnalogMatrix(weights: d.weight, spec: spec)]))
-            case .conv2d(let c):
-                let groups = kernelAlignedGroups(channels: c.inChannels, kernelSize: c.kernelHeight * c.kernelWidth, tileRows: spec.tileRows, split: spec.splitLayers)
-                let matrices = try groups.map { r in
-                    try AnalogMatrix(weights: r.count == c.fieldSize ? c.weight : c.weight.block(rows: 0..<c.outChannels, columns: r), spec: spec)
-                }
-                units.append(AnalogUnit(groups: groups, matrices: matrices))
-            case .residual(let r):
-                try collect(r.body, spec: spec, into: &units)
-                try collect(r.shortcut, spec: spec, into: &units)
-            default: break
+        self.units = try folded.weightedLayers.map { layer, w, _ in
+            var groups = [0..<w.columns]
+            if case .conv2d(let c) = layer {
+                groups = Self.kernelAlignedGroups(channels: c.inChannels, kernelSize: c.kernelHeight * c.kernelWidth, tileRows: spec.tileRows, split: spec.splitLayers)
             }
+            let matrices = try groups.map { r in
+                try AnalogMatrix(weights: r.count == w.columns ? w : w.block(rows: 0..<w.rows, columns: r), spec: spec)
+            }
+            return AnalogUnit(groups: groups, matrices: matrices)
         }
+        self.calibration = calibration
     }
 
     /// Input-column ranges of a convolution's matrix, one per tile row-block: whole input
@@ -154,28 +142,10 @@ public struct SequentialReadout: Sendable {
         for (i, l) in zip(layers.indices, layers) {
             do {
                 switch l {
-                case .dense(let d):
-                    try Layer.checkDense(d, a.shape)
-                    var y = try mvm(a.data, unit: unit, mode: &mode, rng: &rng, stats: &stats[unit])
-                    addBias(&y, d.bias)
-                    stats[unit].biasAdds += y.values.count
-                    a = Tensor(unchecked: y, shape: [d.outputs])
-                    unit += 1
-                case .conv2d(let c):
-                    let g = try c.geometry(a.shape)
-                    let perSample = g.p * g.k
-                    let chunk = max(1, Self.chunkFloats / max(perSample, 1))
-                    var pixels = Matrix(rows: a.batch * g.p, columns: c.outChannels)
-                    for s0 in stride(from: 0, to: a.batch, by: chunk) {
-                        let s1 = min(s0 + chunk, a.batch)
-                        let cols = Conv2d.im2col(a.data.rows(s0..<s1), g)
-                        let y = try mvm(cols, unit: unit, mode: &mode, rng: &rng, stats: &stats[unit])
-                        let base = s0 * g.p * c.outChannels
-                        for k in 0..<y.values.count { pixels.values[base + k] = y.values[k] }
-                    }
-                    let out = Conv2d.toNCHW(pixels, batch: a.batch, pixels: g.p, bias: c.bias)
-                    stats[unit].biasAdds += out.values.count
-                    a = Tensor(unchecked: out, shape: [c.outChannels, g.outH, g.outW])
+                case .dense, .conv2d:
+                    let u = unit
+                    a = try weighted(l, a) { x in [try mvm(x, unit: u, mode: &mode, rng: &rng, stats: &stats[u])] }[0]
+                    stats[u].biasAdds += a.data.values.count
                     unit += 1
                 case .residual(let r):
                     var body = try run(r.body[...], a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
@@ -196,6 +166,42 @@ public struct SequentialReadout: Sendable {
             }
         }
         return a
+    }
+
+    /// A dense or convolutional layer on `a`, bias added, for every variant that `read`
+    /// returns (the layer matrix times a block of input vectors `[rows × inputs]`, one
+    /// `[rows × outputs]` result per variant): a dense layer reads `a` at once, a
+    /// convolution its im2col rows in chunks of whole samples, in order.
+    func weighted(_ layer: Layer, _ a: Tensor, read: (Matrix) throws -> [Matrix]) throws -> [Tensor] {
+        switch layer {
+        case .dense(let d):
+            try Layer.checkDense(d, a.shape)
+            var ys = try read(a.data)
+            for i in ys.indices { addBias(&ys[i], d.bias) }
+            return ys.map { Tensor(unchecked: $0, shape: [d.outputs]) }
+        case .conv2d(let c):
+            let g = try c.geometry(a.shape)
+            let chunk = max(1, Self.chunkFloats / max(g.p * g.k, 1))
+            var pixels: [Matrix] = []
+            for s0 in stride(from: 0, to: max(a.batch, 1), by: chunk) {  // once for an empty batch
+                let ys = try read(Conv2d.im2col(a.data.rows(s0..<min(s0 + chunk, a.batch)), g))
+                if pixels.isEmpty { pixels = ys.map { _ in Matrix(rows: a.batch * g.p, columns: c.outChannels) } }
+                let base = s0 * g.p * c.outChannels
+                for i in ys.indices {
+                    pixels[i].values.withUnsafeMutableBufferPointer { dst in
+                        ys[i].values.withUnsafeBufferPointer { src in for k in 0..<src.count { dst[base + k] = src[k] } }
+                    }
+                }
+            }
+            var out: [Tensor] = []
+            for i in pixels.indices {
+                out.append(Tensor(unchecked: Conv2d.toNCHW(pixels[i], batch: a.batch, pixels: g.p, bias: c.bias), shape: [c.outChannels, g.outH, g.outW]))
+                pixels[i] = Matrix(rows: 0, columns: 0)
+            }
+            return out
+        default:
+            preconditionFailure("weighted: \(layer.kindName) is not a weighted layer")
+        }
     }
 
     /// The layer matrix times `x` `[rows × inputs]`: blocks read in order and summed.

@@ -36,7 +36,8 @@ extension SequentialReadout {
         let input = try run(layers[..<f], try network.input(x), unit: &unit, mode: &mode, rng: &rng, stats: &stats)
         var firstOutputs: [Tensor]
         do {
-            firstOutputs = try sharedFirstLayer(layers[f], input, methods, rng: &rng, stats: &stats[0])
+            firstOutputs = try weighted(layers[f], input) { x in try sharedMVM(x, methods, rng: &rng, stats: &stats[0]) }
+            stats[0].biasAdds += firstOutputs[0].data.values.count
         } catch let e as NetworksError {
             throw NetworksError(.shape, "layer \(f) (\(layers[f].kindName)): \(e.message)")
         }
@@ -81,46 +82,6 @@ extension SequentialReadout {
             if mi == methods.count - 1 { rng = r }
         }
         return results
-    }
-
-    /// The first weighted layer (unit 0) under every method, bias added: one output per
-    /// method.
-    func sharedFirstLayer(
-        _ layer: Layer, _ a: Tensor, _ methods: [DriftCompensation], rng: inout Xoshiro256, stats: inout ConversionStats
-    ) throws -> [Tensor] {
-        switch layer {
-        case .dense(let d):
-            try Layer.checkDense(d, a.shape)
-            var ys = try sharedMVM(a.data, methods, rng: &rng, stats: &stats)
-            for mi in ys.indices { addBias(&ys[mi], d.bias) }
-            stats.biasAdds += ys[0].values.count
-            return ys.map { Tensor(unchecked: $0, shape: [d.outputs]) }
-        case .conv2d(let c):
-            let g = try c.geometry(a.shape)
-            let chunk = max(1, Self.chunkFloats / max(g.p * g.k, 1))
-            var pixels = methods.map { _ in Matrix(rows: a.batch * g.p, columns: c.outChannels) }
-            for s0 in stride(from: 0, to: a.batch, by: chunk) {
-                let s1 = min(s0 + chunk, a.batch)
-                let ys = try sharedMVM(Conv2d.im2col(a.data.rows(s0..<s1), g), methods, rng: &rng, stats: &stats)
-                let base = s0 * g.p * c.outChannels
-                for mi in ys.indices {
-                    pixels[mi].values.withUnsafeMutableBufferPointer { dst in
-                        ys[mi].values.withUnsafeBufferPointer { src in
-                            for k in 0..<src.count { dst[base + k] = src[k] }
-                        }
-                    }
-                }
-            }
-            var outs: [Tensor] = []
-            for mi in pixels.indices {
-                outs.append(Tensor(unchecked: Conv2d.toNCHW(pixels[mi], batch: a.batch, pixels: g.p, bias: c.bias), shape: [c.outChannels, g.outH, g.outW]))
-                pixels[mi] = Matrix(rows: 0, columns: 0)
-            }
-            stats.biasAdds += outs[0].data.values.count
-            return outs
-        default:
-            preconditionFailure("sharedFirstLayer: \(layer.kindName) is not a weighted layer")
-        }
     }
 
     /// Unit 0's matrix times `x` under every method: blocks read in order and summed.

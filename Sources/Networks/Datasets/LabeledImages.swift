@@ -18,10 +18,6 @@ public struct LabeledImages: Sendable {
     public var count: Int { labels.count }
     /// Values per sample.
     public var features: Int { images.columns }
-    /// Image height in pixels (1 for feature vectors).
-    public var height: Int { sampleShape.count == 3 ? sampleShape[1] : 1 }
-    /// Image width in pixels (the feature count for feature vectors).
-    public var width: Int { sampleShape.count == 3 ? sampleShape[2] : sampleShape.reduce(1, *) }
 
     /// Samples `[count × product(sampleShape)]` with `count` labels.
     ///

@@ -126,21 +126,6 @@ public struct NetworkDescription: Equatable, Sendable {
         try NPZ.write(namedArrays(of: network), to: url)
     }
 
-    /// Layer-path → array-name prefix for layers with an explicit `name`.
-    public var names: [String: String] {
-        var out: [String: String] = [:]
-        func walk(_ ls: [LayerDescription], _ path: String) {
-            for (i, l) in ls.enumerated() {
-                let p = "\(path).\(i)"
-                if let n = l.name { out[p] = n }
-                walk(l.body, p + ".body")
-                walk(l.shortcut, p + ".shortcut")
-            }
-        }
-        walk(layers, "layers")
-        return out
-    }
-
     static func build(
         _ ls: [LayerDescription], path: String, shape: inout [Int], arrays: [String: NumpyArray]?, file: String, seed: UInt64,
         counter: inout Int, used: inout Set<String>

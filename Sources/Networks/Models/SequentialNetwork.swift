@@ -108,21 +108,32 @@ public struct SequentialNetwork: Equatable, Sendable {
 
     /// Multiply-accumulates of the weighted layers per sample.
     public var macsPerInference: Int {
-        (try? Self.macs(layers, inputShape)) ?? 0
+        weightedLayers.reduce(0) { $0 + $1.weight.rows * $1.weight.columns * $1.vectorsPerSample }
     }
 
-    static func macs(_ layers: [Layer], _ input: [Int]) throws -> Int {
-        var s = input, total = 0
-        for l in layers {
-            switch l {
-            case .dense(let d): total += d.inputs * d.outputs
-            case .conv2d(let c): total += try c.macs(s)
-            case .residual(let r): total += try macs(r.body, s) + macs(r.shortcut, s)
-            default: break
+    /// The dense and convolutional layers (those that run on tiles), depth first (a
+    /// residual block's body before its shortcut): each one's matrix `[outputs × inputs]`
+    /// (a convolution's `[outChannels × inChannels·kh·kw]`) and the MVMs it performs per
+    /// sample (a convolution's output pixels, 1 for a dense layer). Empty when the layers
+    /// do not chain.
+    public var weightedLayers: [(layer: Layer, weight: Matrix, vectorsPerSample: Int)] {
+        var out: [(layer: Layer, weight: Matrix, vectorsPerSample: Int)] = []
+        func walk(_ layers: [Layer], _ shape: [Int]) throws -> [Int] {
+            var s = shape
+            for l in layers {
+                switch l {
+                case .dense(let d): out.append((l, d.weight, 1))
+                case .conv2d(let c): out.append((l, c.weight, try c.outputShape(s).dropFirst().reduce(1, *)))
+                case .residual(let r):
+                    _ = try walk(r.body, s)
+                    _ = try walk(r.shortcut, s)
+                default: break
+                }
+                s = try l.outputShape(s)
             }
-            s = try l.outputShape(s)
+            return s
         }
-        return total
+        return (try? walk(layers, inputShape)) != nil ? out : []
     }
 
     /// Number of trainable parameters.
@@ -135,18 +146,17 @@ public struct SequentialNetwork: Equatable, Sendable {
     /// The parameters under PyTorch-style names: layer path `layers.i` (inside a residual
     /// block `layers.i.body.j`, `layers.i.shortcut.j`) then `.weight`, `.bias` (conv2d:
     /// weight `[out, in, kh, kw]`; dense `[out, in]`), batch norm `.weight` (γ), `.bias` (β),
-    /// `.running_mean`, `.running_var`. `names` overrides a path's prefix (see
-    /// `NetworkDescription`).
-    public func namedArrays(names: [String: String] = [:]) -> [(String, NumpyArray)] {
+    /// `.running_mean`, `.running_var` (`NetworkDescription.namedArrays(of:)` gives them
+    /// under the names an architecture file chose).
+    public func namedArrays() -> [(String, NumpyArray)] {
         var out: [(String, NumpyArray)] = []
-        Self.collect(layers, path: "layers", names: names, into: &out)
+        Self.collect(layers, path: "layers", into: &out)
         return out
     }
 
-    static func collect(_ layers: [Layer], path: String, names: [String: String], into out: inout [(String, NumpyArray)]) {
+    static func collect(_ layers: [Layer], path: String, into out: inout [(String, NumpyArray)]) {
         for (i, l) in layers.enumerated() {
-            let p = "\(path).\(i)"
-            let n = names[p] ?? p
+            let n = "\(path).\(i)"
             switch l {
             case .dense(let d):
                 out.append(("\(n).weight", NumpyArray(floats: d.weight.values, shape: [d.outputs, d.inputs])))
@@ -160,8 +170,8 @@ public struct SequentialNetwork: Equatable, Sendable {
                 out.append(("\(n).running_mean", NumpyArray(floats: bn.runningMean, shape: [bn.channels])))
                 out.append(("\(n).running_var", NumpyArray(floats: bn.runningVariance, shape: [bn.channels])))
             case .residual(let r):
-                collect(r.body, path: p + ".body", names: names, into: &out)
-                collect(r.shortcut, path: p + ".shortcut", names: names, into: &out)
+                collect(r.body, path: n + ".body", into: &out)
+                collect(r.shortcut, path: n + ".shortcut", into: &out)
             default: break
             }
         }
