@@ -123,10 +123,7 @@ enum Applicability {
         if c.architecture == .custom, try t.string("network.definition").isEmpty {
             throw ConfigError("\(c.file): network.architecture = custom needs network.definition (a YAML architecture file)")
         }
-        let noise = try t.string("training.noise.type")
-        if noise != "none", try t.double("training.noise.std") == 0 {
-            throw ConfigError("\(c.file): training.noise.type = \(noise) needs training.noise.std > 0")
-        }
+        _ = try c.hardwareAwareSettings()  // training.noise.std > 0 for additive and multiplicative noise
         if try t.bool("evaluation.compare_plain") {
             let hwa = try c.hardwareAwareSettings()
             guard hwa.isEnabled, c.weightsFile == nil else {

@@ -14,7 +14,8 @@ extension ExperimentConfig {
     public func hardwareAwareSettings() throws -> HardwareAwareSettings {
         var h = HardwareAwareSettings()
         h.noise = try resolved.choice("training.noise.type")
-        h.noiseLevel = try resolved.float("training.noise.std")
+        // training.noise.std: required for additive and multiplicative noise; 1 × σ_prog for pcm.
+        h.noiseLevel = resolved.isSet("training.noise.std") ? try resolved.float("training.noise.std") : (h.noise == .pcm ? 1 : 0)
         h.weightClipSigma = try resolved.float("training.weight_clip_sigma")
         h.driftAwareEpochs = try resolved.int("training.drift_aware.epochs")
         h.driftAwareTInference = try resolved.double("training.drift_aware.t_inference")
