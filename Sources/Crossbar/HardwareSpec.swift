@@ -70,8 +70,12 @@ public struct HardwareSpec: Sendable {
     public var outputUnits: OutputUnits = .normalized
     /// Input converter.
     public var dac: Quantizer = Quantizer.ideal
-    /// Output converter.
+    /// Output converter: resolution and range (every ADC circuit model).
     public var adc: Quantizer = Quantizer.ideal
+    /// The ADC circuit model (uniform quantiser by default).
+    public var adcCircuit: ADCCircuit = .uniform
+    /// Capacitor mismatch and comparator offsets of the `sar` and `ramp` circuits.
+    public var adcCircuitParameters = ADCCircuitParameters()
     /// σ of additive Gaussian noise at the ADC input, in output units (≥ 0).
     public var outputNoise: Float = 0
     /// Input scaling before the DAC.

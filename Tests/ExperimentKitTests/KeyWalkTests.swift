@@ -30,6 +30,8 @@ import Testing
         case h + "ir_drop.wire_resistance", h + "ir_drop.pair_layout": return ([h + "ir_drop.mode=approximate"], true)
         case h + "ir_drop.tolerance", h + "ir_drop.max_iterations": return ([h + "ir_drop.mode=exact"], true)
         case h + "mapping.offset_reference": return ([h + "mapping.scheme=offset"], true)
+        case h + "adc.capacitor_mismatch", h + "adc.comparator_offset": return ([h + "adc.model=ramp"], true)
+        case h + "adc.channels_per_converter": return ([h + "adc.model=sar"], true)
         case h + "bound_management.max_factor": return ([h + "bound_management.enabled=true"], false)
         case h + "energy.adc.table_bits", h + "energy.adc.table_energy":
             return ([h + "energy.adc.model=table", h + "energy.adc.table_bits=[4, 8]", h + "energy.adc.table_energy=[1e-13, 1e-12]"], true)

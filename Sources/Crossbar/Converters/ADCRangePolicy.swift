@@ -47,6 +47,13 @@ extension HardwareSpec {
         if adcRangePolicy != .fixed && adc.isIdeal {
             throw CrossbarError("adc.range_policy = \(adcRangePolicy.rawValue) needs a quantising ADC, but adc.bits = 0 (ideal)")
         }
+        if adcCircuit != .uniform {
+            guard !adc.isIdeal else { throw CrossbarError("adc.model = \(adcCircuit.rawValue) needs a quantising ADC, but adc.bits = 0 (ideal)") }
+            guard adcRangePolicy == .fixed else {
+                throw CrossbarError("adc.model = \(adcCircuit.rawValue) has reference levels fixed by its capacitive DAC: use adc.range_policy = fixed (calibrated ranges apply to the uniform model)")
+            }
+            try adcCircuitParameters.validate(bits: adc.bits)
+        }
         if dacBitSerial && dac.isIdeal {
             throw CrossbarError("dac.bit_serial = true needs a quantising DAC whose levels are split into bits, but dac.bits = 0 (ideal)")
         }

@@ -75,11 +75,11 @@ public struct FaultSpec: Equatable, Sendable, Codable {
     func deadSets(rows: Int, channels: Int, seed: UInt64, tile: UInt64) -> (rows: Set<Int>, channels: Set<Int>) {
         var r = Set(deadRows.filter { $0 < rows }), c = Set(deadColumns.filter { $0 < channels })
         if deadRowRate > 0 {
-            var g = Xoshiro256(seed: seed, stream: [7, tile, 4])
+            var g = Xoshiro256(seed: seed, .faults, tile, 4)
             for i in 0..<rows where Double(g.nextUniform()) < deadRowRate { r.insert(i) }
         }
         if deadColumnRate > 0 {
-            var g = Xoshiro256(seed: seed, stream: [7, tile, 5])
+            var g = Xoshiro256(seed: seed, .faults, tile, 5)
             for j in 0..<channels where Double(g.nextUniform()) < deadColumnRate { c.insert(j) }
         }
         return (r, c)
@@ -95,7 +95,7 @@ public struct FaultSpec: Equatable, Sendable, Codable {
         let rows = mapping.rows, channels = mapping.channels
         if stuckAtGMax > 0 || stuckAtGMin > 0 {
             func stick(_ g: inout [Float], _ nu: inout [Float], _ stream: UInt64) {
-                var rng = Xoshiro256(seed: seed, stream: [7, tile, stream])
+                var rng = Xoshiro256(seed: seed, .faults, tile, stream)
                 for i in g.indices {
                     let u = Double(rng.nextUniform())
                     if u < stuckAtGMax {

@@ -33,7 +33,7 @@ extension ProgrammedMatrix {
             reads: reads, interval: interval, tRead: flicker.flickerReadTime,
             tEnd: flicker.flickerTime(tInference: tInference) + Double(reads) * interval)
         let cache = SeriesCache(series)
-        let key = Xoshiro256.mix(tInference.bitPattern, [0x1F])
+        let key = Xoshiro256.mix(tInference.bitPattern, [RandomStream.readNoiseSeries.rawValue])
         return (0..<reads).map { n in
             readout(
                 tInference: tInference + Double(n) * interval, streamKey: key, computeCompensation: true,

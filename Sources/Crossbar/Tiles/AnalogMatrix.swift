@@ -140,20 +140,20 @@ public struct AnalogMatrix: Sendable {
 
     /// Programs every tile: draws programming noise and drift exponents.
     ///
-    /// Tile k draws from the stream `Xoshiro256(seed: seed, stream: [1, k])`, so the result
+    /// Tile k draws from the stream `RandomStream.programming` (`[1, k]`), so the result
     /// depends only on `seed`; the readout-compensation reference is read at
     /// `t_inference = 0` from stream `[2, k]`.
     public func program(seed: UInt64) -> ProgrammedMatrix {
         let device = spec.device
         var programmed: [ProgrammedTile] = []
         for (k, t) in tiles.enumerated() {
-            var rng = Xoshiro256(seed: seed, stream: [1, UInt64(k)])
+            var rng = Xoshiro256(seed: seed, .programming, UInt64(k))
             let n = t.targetPlus.count
             var gp = [Float](repeating: 0, count: n), np = gp
             var gm = [Float](repeating: 0, count: t.targetMinus.count), nm = gm
             // Device-to-device spread of gMax scales the targets (stream [7, k, 2]).
-            let targetPlus = spec.faults.spreadTargets(t.targetPlus, gMin: spec.pcm.gMin, seed: seed, stream: [7, UInt64(k), 2])
-            let targetMinus = spec.faults.spreadTargets(t.targetMinus, gMin: spec.pcm.gMin, seed: seed, stream: [7, UInt64(k), 3])
+            let targetPlus = spec.faults.spreadTargets(t.targetPlus, gMin: spec.pcm.gMin, seed: seed, stream: [RandomStream.faults.rawValue, UInt64(k), 2])
+            let targetMinus = spec.faults.spreadTargets(t.targetMinus, gMin: spec.pcm.gMin, seed: seed, stream: [RandomStream.faults.rawValue, UInt64(k), 3])
             targetPlus.withUnsafeBufferPointer { tp in
                 gp.withUnsafeMutableBufferPointer { g in
                     np.withUnsafeMutableBufferPointer { v in device.program(targets: tp, programmed: g, nu: v, rng: &rng) }
@@ -182,7 +182,7 @@ public struct AnalogMatrix: Sendable {
         // Reference for readout compensation: one-hot read right after programming.
         let initial = result.readout(tInference: 0, streamKey: .max, computeCompensation: false)
         for k in result.tiles.indices {
-            var rng = Xoshiro256(seed: seed, stream: [2, UInt64(k)])
+            var rng = Xoshiro256(seed: seed, .compensationReference, UInt64(k))
             let read = initial.calibrationReads(tile: k, rng: &rng)
             result.tiles[k].readoutReference = read.mean
             result.tiles[k].readoutReferenceColumns = read.columns
@@ -234,7 +234,7 @@ public struct ProgrammedMatrix: Sendable {
         var states: [TileReadState] = []
         var irDropError: CrossbarError? = nil
         for (k, t) in tiles.enumerated() {
-            var rng = Xoshiro256(seed: seed, stream: [3, UInt64(k), streamKey])
+            var rng = Xoshiro256(seed: seed, .readNoise, UInt64(k), streamKey)
             let n = t.gPlus.count
             var dp = [Float](repeating: 0, count: n)
             var dm = [Float](repeating: 0, count: t.gMinus.count)
@@ -293,6 +293,9 @@ public struct ProgrammedMatrix: Sendable {
               }
             }
             var state = TileReadState(mapping: t.mapping, matrix: m, alphaExact: exactAlpha, alphaReadout: 1, rowConductance: rowG)
+            // The tile's ADC circuits: drawn when the chip is made, the same at every time.
+            var adcRNG = Xoshiro256(seed: seed, .adcCircuit, UInt64(k))
+            state.circuit = spec.adcCircuit.converters(spec.adc, spec.adcCircuitParameters, channels: t.mapping.channels, rng: &adcRNG)
             state.alphaExactColumns = zip(t.exactReferenceColumns, exactNowColumns).map { ref, now in
                 (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
             }
@@ -302,7 +305,7 @@ public struct ProgrammedMatrix: Sendable {
         readout.stageError = irDropError
         if computeCompensation {
             for k in readout.tiles.indices {
-                var rng = Xoshiro256(seed: seed, stream: [4, UInt64(k), streamKey])
+                var rng = Xoshiro256(seed: seed, .compensationRead, UInt64(k), streamKey)
                 let read = readout.calibrationReads(tile: k, rng: &rng)
                 let now = read.mean
                 let ref = tiles[k].readoutReference
@@ -334,4 +337,6 @@ public struct TileReadState: Sendable {
     public internal(set) var alphaReadoutColumns: [Float] = []
     /// Per channel: the ADC of a calibrated range policy (empty: `spec.adc` for all).
     public internal(set) var adcChannels: [Quantizer] = []
+    /// The tile's ADC circuits (`HardwareSpec.adcCircuit`; nil: the uniform quantiser).
+    var circuit: (any OutputConverter)? = nil
 }

@@ -19,21 +19,10 @@ extension AnalogReadout {
         }
     }
 
-    /// Whether every tile read under `compensation` takes the fused path with abs-max input
-    /// scaling, whose abs-max pass also detects NaN and ±Inf; the separate scan of the input
-    /// is then skipped (the tiles' row ranges cover every input).
-    func tileReadsScanInputs(_ compensation: DriftCompensation) -> Bool {
-        guard spec.inputScaling == .absMax else { return false }
-        return tiles.indices.allSatisfy { k in
-            let columnAlpha: [Float]
-            switch compensation {
-            case .column: columnAlpha = tiles[k].alphaReadoutColumns
-            case .columnExact: columnAlpha = tiles[k].alphaExactColumns
-            default: columnAlpha = []
-            }
-            return fusedPathApplies(tile: k, columnAlpha: columnAlpha, capture: nil)
-        }
-    }
+    /// Whether the tile reads scan the inputs themselves: abs-max input scaling finds NaN
+    /// and ±Inf in the same pass (`TileRead.inputScales`), so the separate scan is skipped
+    /// (the tiles' row ranges cover every input).
+    func tileReadsScanInputs(_ compensation: DriftCompensation) -> Bool { spec.inputScaling == .absMax }
 
     /// The same MVM as `forward` under several drift-compensation methods at once: the
     /// tiles are read once (one DAC pass, one sgemm, one output-noise draw, one ADC pass

@@ -94,7 +94,7 @@ public struct Benchmark {
         func analogPass(_ readout: SequentialReadout, countEnergy: Bool) throws -> Double {
             try medianThrowing(runs) {
                 try parallelForEach(chunks.count, threads: threads) { i in
-                    var rng = Xoshiro256(seed: config.seed, stream: [9, UInt64(i)])
+                    var rng = Xoshiro256(seed: config.seed, .benchOutputNoise, UInt64(i))
                     var none = ConversionStats()
                     none.countsEnergy = countEnergy
                     var stats = [ConversionStats](repeating: none, count: readout.units.count)

@@ -60,6 +60,8 @@ enum Applicability {
         Rule(keys: ["adc.calibration_percentile"], why: "applies only when adc.range_policy is calibrated or calibrated_per_column") {
             $0.hardware.adcRangePolicy != .fixed
         },
+        Rule(keys: ["adc.capacitor_mismatch", "adc.comparator_offset"], why: "applies to adc.model = sar or ramp only") { $0.hardware.adcCircuit != .uniform },
+        Rule(keys: ["adc.channels_per_converter"], why: "applies to adc.model = sar only") { $0.hardware.adcCircuit == .sar },
         Rule(keys: ["mapping.offset_reference"], why: "applies to mapping.scheme = offset only") { $0.hardware.mapping == .offset },
         Rule(keys: ["energy."], why: "applies only with an energy model (energy.name, set by a Circuits/energy file)") {
             try !$0.resolved.string("hardware.energy.name").isEmpty

@@ -50,6 +50,10 @@ enum StageBuilder {
         // Converters.
         h.adcRangePolicy = ADCRangePolicy(rawValue: try t.string(p + "adc.range_policy"))!
         h.adcCalibrationPercentile = try t.float(p + "adc.calibration_percentile")
+        h.adcCircuit = try t.choice(p + "adc.model")
+        h.adcCircuitParameters = ADCCircuitParameters(
+            capacitorMismatch: try t.float(p + "adc.capacitor_mismatch"), comparatorOffset: try t.float(p + "adc.comparator_offset"),
+            channelsPerConverter: try t.int(p + "adc.channels_per_converter"))
         h.dacBitSerial = try t.bool(p + "dac.bit_serial")
         h.outputNoiseStreams = OutputNoiseStreams(rawValue: try t.string(p + "output_noise_streams"))!
     }

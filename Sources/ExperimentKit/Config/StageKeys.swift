@@ -1,3 +1,5 @@
+import Crossbar
+
 /// Hardware keys of the fault, mapping, converter and device stages (relative to
 /// `hardware.`); part of `HardwareKeys.all`. Every default leaves the stage off.
 public enum StageKeys {
@@ -51,6 +53,14 @@ public enum StageKeys {
                 doc: "ADC range: fixed (adc.range), calibrated (per tile: a percentile of |pre-ADC outputs| on a calibration batch) or calibrated_per_column (per ADC channel)."),
         KeySpec(key: "adc.calibration_percentile", kind: .number(1e-6...100), defaultValue: "99.99",
                 doc: "Percentile of |pre-ADC outputs| over the calibration batch that a calibrated ADC range covers."),
+        KeySpec(key: "adc.model", kind: .choice(ADCCircuit.allCases.map(\.rawValue)), defaultValue: "uniform",
+                doc: "ADC circuit: uniform (the quantiser of adc.bits/range/signed on every channel), sar (successive approximation) or ramp (single slope), the last two with the capacitor mismatch and comparator offsets below, drawn per tile when the chip is made (Spear et al., IEEE JXCDC 2023; Circuits/converters/sar-adc.yaml, ramp-adc.yaml); 1…16 bits, fixed range policy."),
+        KeySpec(key: "adc.capacitor_mismatch", kind: .number(0...10), defaultValue: "0.0",
+                doc: "sar, ramp: σ of the unit capacitor of the binary-weighted capacitive DAC, relative to its capacitance (capacitor i: 2^i + σ·2^(i/2)·N)."),
+        KeySpec(key: "adc.comparator_offset", kind: .number(0...1e6), defaultValue: "0.0",
+                doc: "sar, ramp: σ of each comparator's input offset, in LSBs of the ADC."),
+        KeySpec(key: "adc.channels_per_converter", kind: .integer(1...65536), defaultValue: "1",
+                doc: "sar: adjacent ADC channels that share one converter (its CDAC and comparator)."),
         KeySpec(key: "dac.bit_serial", kind: .boolean, defaultValue: "false",
                 doc: "Bit-serial inputs: each magnitude bit of the DAC level drives the array alone (1-bit DAC with sign), is digitised, and the results are shifted and added."),
         KeySpec(key: "output_noise_streams", kind: .choice(["shared", "per_row"]), defaultValue: "shared",

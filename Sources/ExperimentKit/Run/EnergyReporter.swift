@@ -94,7 +94,7 @@ public struct EnergyReporter {
         BLAS.setThreads(1)
         let net = try AnalogSequentialNetwork(network: network, spec: config.hardware, calibration: try config.adcCalibrationBatch())
         let readout = net.program(seed: seed).readout(tInference: t)
-        var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, 0])
+        var rng = Xoshiro256(seed: seed, .outputNoise, t.bitPattern, 0)
         var stats: [ConversionStats] = []
         _ = try readout.forward(x, compensation: compensation, rng: &rng, stats: &stats)
         let statistics = "the first \(n) test samples, one programming (repeat 0), t_inference \(formatDuration(t)), compensation '\(compensation.rawValue)'"

@@ -27,7 +27,7 @@ public final class ExperimentRunner {
     }
 
     /// Seed of repeat `r`.
-    public static func repeatSeed(_ seed: UInt64, _ r: Int) -> UInt64 { Xoshiro256.mix(seed, [0x5245_5045, UInt64(r)]) }
+    public static func repeatSeed(_ seed: UInt64, _ r: Int) -> UInt64 { Xoshiro256.mix(seed, [RandomStream.repeatSeed.rawValue, UInt64(r)]) }
 
     /// Runs and writes `analog.csv`, `summary.json`, `resolved.yaml` and `energy.csv`.
     /// - Throws: `ConfigError`, `NetworksError` (data, weights) or `CrossbarError`.
@@ -223,7 +223,7 @@ public final class ExperimentRunner {
             var hits = [Int](repeating: 0, count: comps.count), total = 0
             var st: [ConversionStats] = []
             for (bi, (x, labels)) in batches.enumerated() {
-                var rng = Xoshiro256(seed: seed, stream: [5, t.bitPattern, UInt64(bi)])
+                var rng = Xoshiro256(seed: seed, .outputNoise, t.bitPattern, UInt64(bi))
                 let logits = try readout.forward(x, compensations: comps, rng: &rng, stats: &st)
                 for (ci, l) in logits.enumerated() {
                     for (p, y) in zip(argmaxRows(l), labels) where p == y { hits[ci] += 1 }

@@ -215,7 +215,7 @@ public struct SequentialReadout: Sendable {
             case .evaluate(let compensation):
                 y = try units[unit][g].forward(xg, compensation: compensation, rng: &rng, stats: &stats)
             case .calibrate(let seeds, var calibrated):
-                var crng = Xoshiro256(seed: seeds[unit][g], stream: [8, units[unit][g].tInference.bitPattern])
+                var crng = Xoshiro256(seed: seeds[unit][g], .adcCalibration, units[unit][g].tInference.bitPattern)
                 let c = try units[unit][g].calibratingADC(xg, rng: &crng)
                 calibrated[unit][g] = c
                 mode = .calibrate(seeds: seeds, calibrated: calibrated)

@@ -52,7 +52,7 @@ public struct Conv2d: Equatable, Sendable {
         seed: UInt64, index: Int
     ) {
         let k = inChannels * kernel * kernel
-        var rng = Xoshiro256(seed: seed, stream: [0x434F_4E56, UInt64(index)])
+        var rng = Xoshiro256(seed: seed, .convolutionInitialisation, UInt64(index))
         let std = Float((2.0 / Double(k)).squareRoot())
         self.init(
             weight: Matrix(rows: outChannels, columns: k, values: rng.gaussians(k * outChannels).map { $0 * std }),

@@ -20,7 +20,7 @@ public struct DenseLayer: Equatable, Sendable {
     /// 2015), drawn from stream `[0x494E4954, 0]` of `seed`; biases 0.
     public static func heNormal(inputs: Int, outputs: Int, seed: UInt64) -> DenseLayer {
         precondition(inputs > 0 && outputs > 0)
-        var rng = Xoshiro256(seed: seed, stream: [0x494E_4954, 0])
+        var rng = Xoshiro256(seed: seed, .denseInitialisation, 0)
         let std = Float((2.0 / Double(inputs)).squareRoot())
         let w = rng.gaussians(inputs * outputs).map { $0 * std }
         return DenseLayer(weight: Matrix(rows: outputs, columns: inputs, values: w), bias: [Float](repeating: 0, count: outputs))

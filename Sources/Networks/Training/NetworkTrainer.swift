@@ -61,7 +61,7 @@ public struct NetworkTrainer {
     ) throws -> Double {
         let n = images.rows
         var order = Array(0..<n)
-        var rng = Xoshiro256(seed: settings.seed, stream: [0x5348_5546, UInt64(epoch)])
+        var rng = Xoshiro256(seed: settings.seed, .shuffling, UInt64(epoch))
         for i in stride(from: n - 1, to: 0, by: -1) {
             order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
         }
@@ -80,8 +80,8 @@ public struct NetworkTrainer {
             let batchLabels = idx.map { labels[$0] }
             let (loss, grads) = try gradients(
                 &network, x, batchLabels, noise: noise,
-                rng: Xoshiro256(seed: settings.seed, stream: [0x4857_4131, UInt64(epoch), UInt64(bi)]),
-                dropoutRNG: Xoshiro256(seed: settings.seed, stream: [0x4452_4F50, UInt64(epoch), UInt64(bi)]))
+                rng: Xoshiro256(seed: settings.seed, .trainingWeightNoise, UInt64(epoch), UInt64(bi)),
+                dropoutRNG: Xoshiro256(seed: settings.seed, .dropout, UInt64(epoch), UInt64(bi)))
             lossSum += loss * Double(idx.count)
             state.step += 1
             apply(grads, to: &network, state: &state, learningRate: learningRate)

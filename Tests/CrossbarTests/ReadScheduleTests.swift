@@ -2,13 +2,14 @@ import Crossbar
 import NumericKernels
 import Testing
 
-/// The fused per-sample tile read (`AnalogReadout.forwardTileFused`) must reproduce the
-/// general path bit for bit: same outputs, same converter statistics, same random numbers
-/// consumed.
-@Suite("fused tile read equals the general path")
-struct FusedPathTests {
-    /// Hardware variants that take the fused path; each differs from the PCM default in
-    /// one respect that changes the fused loops.
+/// A tile read is one sequence of stages (`TileRead`) run by a schedule that groups
+/// samples to stay in cache: any group size must give bit-identical outputs, converter
+/// statistics and random numbers consumed, for every stage option (bit-serial inputs,
+/// slices, offsets, per-row noise, per-channel ADCs, per-column compensation).
+@Suite("a tile read gives the same results under any schedule")
+struct ReadScheduleTests {
+    /// Hardware variants; each differs from the PCM default in one respect that changes
+    /// what the stages do.
     static let variants: [(name: String, configure: @Sendable (inout HardwareSpec) -> Void)] = [
         ("PCM, 7-bit DAC, 9-bit ADC, noise, bound management", { _ in }),
         ("ADC range ±0.02: most samples retried up to the maximum factor", { $0.adc = try! Quantizer(bits: 9, range: 0.02) }),
@@ -19,6 +20,11 @@ struct FusedPathTests {
         ("no input scaling, DAC clipping", { $0.inputScaling = .none }),
         ("7 columns per tile (odd: noise groups split pairs)", { $0.tileColumns = 7 }),
         ("unsigned 8-bit ADC", { $0.adc = try! Quantizer(bits: 8, range: 1, signed: false) }),
+        ("bit-serial 5-bit DAC", { $0.dac = try! Quantizer(bits: 5, range: 1); $0.dacBitSerial = true; $0.adc = try! Quantizer(bits: 9, range: 4) }),
+        ("3 slices of 3 bits", { $0.slicing = SliceSpec(slices: 3, bits: 3) }),
+        ("offset mapping, digital reference", { $0.mapping = .offset; $0.offsetReference = .digital }),
+        ("per-row output noise streams", { $0.outputNoiseStreams = .perRow }),
+        ("23-bit ADC (scalar converter loop)", { $0.adc = try! Quantizer(bits: 23, range: 10) }),
     ]
 
     static func pcm(_ configure: (inout HardwareSpec) -> Void) -> HardwareSpec {
@@ -49,8 +55,8 @@ struct FusedPathTests {
         let x = Self.inputs(columns: 150)
         let fused = try AnalogMatrix(weights: w, spec: spec).program(seed: 11).readout(tInference: 86_400)
         var general = fused
-        general.fusedPathEnabled = false
-        for compensation in [DriftCompensation.none, .global] {
+        general.readGroupRows = [2, 6, Int.max][variant % 3]  // pairs, odd groups of noise rows, the whole batch
+        for compensation in [DriftCompensation.none, .global, .column] {
             var rngA = Xoshiro256(seed: 21), rngB = rngA
             var statsA = ConversionStats(), statsB = ConversionStats()
             let a = try fused.forward(x, compensation: compensation, rng: &rngA, stats: &statsA)
@@ -81,7 +87,7 @@ struct FusedPathTests {
         #expect(stats.tileReads > stats.inputVectors * readout.tiles.count)
     }
 
-    @Test("a NaN found by the fused scan throws with the first position; statistics and generator untouched",
+    @Test("a NaN found by the input-scaling pass throws with the first position; statistics and generator untouched",
           arguments: [(1200, 130), (5, 140), (5, 3)])
     func nonFiniteFirstPosition(row: Int, column: Int) throws {
         let spec = Self.pcm { _ in }

@@ -1,0 +1,144 @@
+import NumericKernels
+
+/// Where one read's inputs come from and its outputs go.
+struct TileReadIO {
+    /// Samples: row b of the tile's inputs starts at `x + b · ldx`.
+    let x: UnsafePointer<Float>
+    let ldx: Int
+    let batch: Int
+    /// Outputs: row b of the tile's outputs starts at `out + b · ldo` (added to).
+    let out: UnsafeMutablePointer<Float>
+    let ldo: Int
+    /// Pre-ADC values per channel, for ADC calibration (nil: not captured).
+    let capture: PreADCCapture?
+}
+
+extension TileRead {
+    /// Rows per noise group: about 4096 values, an even number of rows so that the noise
+    /// of consecutive groups continues one stream.
+    static func defaultGroupRows(channels: Int) -> Int { max(2, (4096 / max(channels, 1)) & ~1) }
+
+    /// The schedule: reads every sample, re-reading saturated ones under bound management;
+    /// adds the outputs into `io.out` and the counts into `stats`.
+    /// - Parameter groupRows: samples per group of stages 4–6 (rounded up to even).
+    /// - Returns: false when a sample held NaN or ±Inf (abs-max scaling found it).
+    func run(_ io: TileReadIO, groupRows: Int, rng: inout Xoshiro256, stats: inout ConversionStats) -> Bool {
+        let batch = io.batch
+        var scale = [Float](repeating: 1, count: batch), bmFactor = scale
+        var clipCount = [Int](repeating: 0, count: batch), zeroCount = clipCount
+        var counts = ConversionStats()
+        let finite = scale.withUnsafeMutableBufferPointer { inputScales(io.x, ldx: io.ldx, batch: batch, into: $0.baseAddress!) }
+        // Per-row output noise: row b's noise comes from stream [b, attempt, plane] of one
+        // seed drawn per tile read.
+        let callSeed: UInt64 = perRowNoise ? rng.next() : 0
+        var pending = Array(0..<batch)
+        var retried = [Bool](repeating: false, count: batch)
+        while !pending.isEmpty {
+            pending = read(
+                pending, io, scale: scale, bmFactor: bmFactor, groupRows: max(2, (min(groupRows, batch + 1) + 1) & ~1),
+                callSeed: callSeed, rng: &rng, counts: &counts, clips: &clipCount, zeros: &zeroCount)
+            for b in pending {
+                bmFactor[b] *= 2
+                retried[b] = true
+            }
+        }
+        counts.boundManagementRetries += retried.reduce(0) { $0 + ($1 ? 1 : 0) }
+        counts.dacConversions += batch * rows
+        counts.adcConversions += batch * channels * planes
+        counts.adcClipped += clipCount.reduce(0, +)
+        counts.adcZeroed += zeroCount.reduce(0, +)
+        stats.add(counts)
+        return finite
+    }
+
+    /// One pass of every stage over `samples` (ascending); returns the samples that bound
+    /// management must read again.
+    func read(
+        _ samples: [Int], _ io: TileReadIO, scale: [Float], bmFactor: [Float], groupRows: Int, callSeed: UInt64,
+        rng: inout Xoshiro256, counts: inout ConversionStats, clips: inout [Int], zeros: inout [Int]
+    ) -> [Int] {
+        let n = samples.count
+        var levels = uninitialised(n * rows)
+        var inputSum = [Float](repeating: 0, count: state.mapping.digitalOffset.isEmpty ? 0 : n)
+        for (s, b) in samples.enumerated() {
+            let m = scale[b] * bmFactor[b]
+            levels.withUnsafeMutableBufferPointer { l in
+                counts.dacClipped += encode(io.x + b * io.ldx, scale: m, l.baseAddress! + s * rows, counts: &counts)
+                if !inputSum.isEmpty { inputSum[s] = (0..<rows).reduce(Float(0)) { $0 + l[s * rows + $1] } }
+            }
+        }
+        counts.tileReads += n
+        counts.dacConversionsAll += n * rows
+        counts.adcConversionsAll += n * channels * planes
+        // Workspaces: every element is written before it is read.
+        var y = uninitialised(n * channels)  // array outputs of a plane
+        var digitised = uninitialised((planes > 1 ? n : 1) * channels)
+        var noise = uninitialised(sigma > 0 ? min(groupRows, n) * channels : 0)
+        var planeInput = uninitialised(planes > 1 ? n * rows : 0)
+        var clipped = [Int](repeating: 0, count: n), zeroed = clipped
+        var again: [Int] = []
+        for plane in 0..<planes {
+            if planes > 1 { levels.withUnsafeBufferPointer { l in planeInput.withUnsafeMutableBufferPointer { bitPlane(l.baseAddress!, count: n * rows, plane: plane, into: $0.baseAddress!) } } }
+            (planes > 1 ? planeInput : levels).withUnsafeBufferPointer { i in y.withUnsafeMutableBufferPointer { array(i.baseAddress!, count: n, into: $0.baseAddress!) } }
+            let weight: Float = planes > 1 ? Float(1 << plane) * dac.step : 1
+            for group in stride(from: 0, to: n, by: groupRows) {
+                let g = min(groupRows, n - group)
+                if sigma > 0 && !perRowNoise { noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress!, count: g * channels, rng: &rng) } }
+                for s in group..<(group + g) {
+                    let b = samples[s]
+                    if perRowNoise {
+                        var r = Xoshiro256(seed: callSeed, stream: [UInt64(b), UInt64(bmFactor[b].bitPattern), UInt64(plane)])
+                        noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress! + (s - group) * channels, count: channels, rng: &r) }
+                    }
+                    let row = convert(y, s, noiseRow: s - group, noise: noise, plane: plane, weight: weight, into: &digitised, io.capture)
+                    clipped[s] += row.clipped
+                    zeroed[s] += row.zeroed
+                    guard plane == planes - 1 else { continue }
+                    clips[b] = clipped[s]
+                    zeros[b] = zeroed[s]
+                    let m = scale[b]
+                    if boundManagement && clipped[s] > 0 && m > 0 && bmFactor[b] * 2 <= spec.boundManagementMaxFactor {
+                        again.append(b)
+                        continue
+                    }
+                    if m == 0 { continue }
+                    digitised.withUnsafeBufferPointer { d in
+                        accumulate(d.baseAddress! + (planes > 1 ? s * channels : 0), inputSum: inputSum.isEmpty ? 0 : inputSum[s], factor: m * bmFactor[b] * alpha, into: io.out + b * io.ldo)
+                    }
+                }
+            }
+        }
+        return again
+    }
+
+    /// Stages 4–5 for sample position `s` of plane `plane`: noise, capture and ADC into
+    /// `digitised` (bit planes shift-and-add into the sample's row).
+    func convert(
+        _ y: [Float], _ s: Int, noiseRow: Int, noise: [Float], plane: Int, weight: Float, into digitised: inout [Float],
+        _ capture: PreADCCapture?
+    ) -> (clipped: Int, zeroed: Int) {
+        y.withUnsafeBufferPointer { yp in
+            noise.withUnsafeBufferPointer { zp in
+                digitised.withUnsafeMutableBufferPointer { dp in
+                    let src = yp.baseAddress! + s * channels
+                    let z: UnsafePointer<Float>? = sigma > 0 ? zp.baseAddress! + noiseRow * channels : nil
+                    if let capture {
+                        for j in 0..<channels { capture.values[j].append(z.map { src[j] + sigma * $0[j] } ?? src[j]) }
+                    }
+                    guard planes > 1 else { return digitise(src, noise: z, dp.baseAddress!) }
+                    var q = [Float](repeating: 0, count: channels)
+                    let r = q.withUnsafeMutableBufferPointer { digitise(src, noise: z, $0.baseAddress!) }
+                    let dst = dp.baseAddress! + s * channels
+                    for j in 0..<channels { dst[j] = plane == 0 ? q[j] * weight : dst[j] + q[j] * weight }
+                    return r
+                }
+            }
+        }
+    }
+}
+
+/// An array of `count` floats whose elements are not initialised (each must be written
+/// before it is read): saves the page-faulting zero fill of large workspaces.
+func uninitialised(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+}
