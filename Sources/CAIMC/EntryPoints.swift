@@ -290,3 +290,21 @@ public func aimc_sweep(
         try returnString(String(decoding: try results.json(), as: UTF8.self), out)
     }
 }
+
+// MARK: Documentation
+
+@_cdecl("aimc_keys")
+public func aimc_keys(_ hardware: Int32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded {
+        struct Key: Encodable {
+            var key: String
+            var defaultValue: String
+            var allowed: String
+            var doc: String
+        }
+        let keys = (hardware != 0 ? HardwareKeys.all : ExperimentKeys.all).map {
+            Key(key: $0.key, defaultValue: $0.defaultValue, allowed: $0.kind.allowed, doc: $0.doc)
+        }
+        try returnString(try jsonText(keys), out)
+    }
+}

@@ -134,6 +134,7 @@ _sig("aimc_tile_last_error", [_h, ctypes.c_char_p, ctypes.c_size_t], ctypes.c_si
 _sig("aimc_tile_free", [_h])
 _sig("aimc_run", [_s, _sp, _i64, _i32, _outs])
 _sig("aimc_sweep", [_s, _sp, _i64, _sp, _i64, _i32, _outs])
+_sig("aimc_keys", [_i32, _outs])
 
 
 def last_error() -> str:

@@ -130,6 +130,13 @@ int aimc_run(const char *config_path, const char *const *overrides, int64_t n_ov
 int aimc_sweep(const char *config_path, const char *const *sets, int64_t n_sets, const char *const *links,
                int64_t n_links, int verbose, char **json_out);
 
+/* ---- Documentation ------------------------------------------------------------------ */
+
+/* Every documented config key as a JSON list of {key, default_value, allowed, doc}: the
+ * experiment keys (hardware = 0) or the hardware-description keys (hardware = 1), as
+ * `aimc keys [--hardware]`. */
+int aimc_keys(int hardware, char **json_out);
+
 #ifdef __cplusplus
 }
 #endif
