@@ -138,7 +138,11 @@ def si(value: float, unit: str, digits: int = 3) -> str:
     for sc, pf in _PREFIXES:
         if abs(value) >= sc * 0.9995:
             scale, prefix = sc, pf
-    return "%s %s%s" % (("%%.%dg" % digits) % (value / scale), prefix, unit)
+    v = value / scale
+    text = ("%%.%dg" % digits) % v
+    if "e" in text:  # 100 with 2 digits: no exponent in an SI label
+        text = "%.0f" % v
+    return "%s %s%s" % (text, prefix, unit)
 
 
 def _si_log_axis(ax: Any, axis: str, unit: str, values: Sequence[float] = ()) -> None:
@@ -283,6 +287,8 @@ def plot_sweep(directory: Path, formats: Sequence[str] = FORMATS, compensation: 
     docs = _key_docs()
     axes = _sweep_axes(rows)
     comps = list(dict.fromkeys(r["compensation"] for r in rows))
+    if compensation is None and "global" in comps:
+        comps = ["global"] + [c for c in comps if c != "global"]
     comps = [c for c in comps if compensation is None or c in compensation] or comps[:1]
     ts = sorted({float(r["t_inference_s"]) for r in rows})
     ts = [t for t in ts if times is None or t in times]
@@ -334,7 +340,7 @@ def plot_sweep(directory: Path, formats: Sequence[str] = FORMATS, compensation: 
                 ms.append(m)
                 es.append(e)
             lo, hi = min([lo] + [m - e for m, e in zip(ms, es)]), max([hi] + [m + e for m, e in zip(ms, es)])
-            ax.errorbar(xs, ms, yerr=es, marker="o", ms=4, capsize=2, linewidth=1.1 if numeric else 0,
+            ax.errorbar(xs, ms, yerr=es, marker="o", ms=4, capsize=2, elinewidth=1.1, linewidth=1.1,
                         linestyle="-" if numeric else "none", label=time_label(t))
         if numeric:
             nums = [float(v) for v in values]

@@ -69,7 +69,7 @@ def test_figures_and_report(results):
     svg = (directory / "accuracy_vs_time.svg").read_text()
     assert "1 d" in svg and "time since programming" in svg and "%" in svg  # log time axis, human labels
     energy_svg = (directory / "energy_per_inference.svg").read_text()
-    assert "nJ" in energy_svg and "1e-0" not in energy_svg  # SI prefixes, no raw exponents
+    assert "nJ" in energy_svg and "1e-0" not in energy_svg and "e+0" not in energy_svg  # SI prefixes, no exponents
     assert "ADC resolution (bits)" in (directory / "sweep" / "accuracy_vs_hardware_adc_bits.svg").read_text()
     html = (directory / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 2
@@ -85,3 +85,37 @@ def test_aimc_plot_command(cli, results):
     assert str(directory / "accuracy_vs_time.svg") in r.stdout
     bad = subprocess.run([str(cli), "plot", str(directory / "nothing-here")], capture_output=True, text=True)
     assert bad.returncode != 0 and "no analog.csv or sweep.csv" in bad.stderr
+
+
+def _chromium():
+    import shutil
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def test_report_renders_in_headless_chromium(results, tmp_path):
+    """The report opens in a browser: the screenshot has the window's size, text, and the
+    embedded figures' colours (so the base64 images decoded)."""
+    np = pytest.importorskip("numpy")
+    image = pytest.importorskip("matplotlib.image")
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no headless Chromium (Debian: apt install chromium)")
+    directory, _, _ = results
+    from aimc import plot
+
+    plot.plot(directory, formats=("png",))
+    shot = tmp_path / "report.png"
+    r = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        "--window-size=1200,1800", "--screenshot=%s" % shot, (directory / "report.html").as_uri()],
+                       capture_output=True, text=True, timeout=120)
+    assert shot.is_file(), r.stderr
+    px = image.imread(str(shot))[..., :3]
+    assert px.shape[:2] == (1800, 1200)
+    dark = (px.max(axis=2) < 0.3).mean()
+    assert dark > 0.002  # text and axes
+    tab_blue = np.array([31, 119, 180]) / 255  # the first series colour of the figures
+    assert (np.abs(px - tab_blue).max(axis=2) < 0.08).sum() > 50
