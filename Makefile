@@ -2,15 +2,21 @@
 #   make run    set up, build and run the main job (Experiments/fashion-mlp-pcm.yaml)
 #   make test   set up, build and run the test suite (with the Slurm test, make test-slurm)
 #   make bench  measure the simulator's speed on this machine (BENCHMARKS.md)
+#   make python build libaimc_c and install the Python package (python/) for /usr/bin/python3
 # Set-up installs the missing Debian packages (with sudo when not root).
 
 SWIFT        ?= swift
 CONFIG       ?= Experiments/fashion-mlp-pcm.yaml
-APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashion-mnist python3 python3-numpy ngspice
+APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashion-mnist python3 python3-numpy ngspice \
+                python3-pytest python3-matplotlib python3-pandas python3-torch python3-setuptools python3-pip chromium
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 AIMC         := .build/release/aimc
+# Debian's python3-* packages serve /usr/bin/python3, not a python3 earlier on PATH.
+PYTHON       ?= /usr/bin/python3
+LIBAIMC      := .build/release/libaimc_c.so
+PYENV        := AIMC_LIBRARY=$(CURDIR)/$(LIBAIMC) PYTHONPATH=$(CURDIR)/python$${PYTHONPATH:+:$$PYTHONPATH}
 
-.PHONY: all setup build run test test-slurm bench keys clean
+.PHONY: all setup build run test test-slurm test-python python bench keys clean
 
 all: build
 
@@ -26,6 +32,17 @@ setup:
 
 build: setup
 	$(SWIFT) build -c release --product aimc
+	$(SWIFT) build -c release --product aimc_c
+	@mkdir -p python/aimc/_lib && cp $(LIBAIMC) Sources/CAIMC/include/aimc.h python/aimc/_lib/ && \
+	  rm -rf python/aimc/Circuits && cp -r Circuits python/aimc/Circuits
+
+# The Python package (python/) for /usr/bin/python3: NumPy, pandas, matplotlib and torch from
+# Debian, so no dependency is fetched (--no-deps, --no-build-isolation); Debian marks its
+# Python externally managed (PEP 668), hence --break-system-packages where pip knows it.
+python: build
+	$(PYTHON) -m pip install --no-deps --no-build-isolation --no-index -q \
+	  $$($(PYTHON) -m pip install --help | grep -q -- --break-system-packages && echo --break-system-packages) ./python
+	@cd /tmp && $(PYTHON) -c 'import aimc; print("aimc", aimc.__version__, "installed for $(PYTHON):", aimc.library_path)'
 
 run: build
 	$(AIMC) run $(CONFIG)
@@ -35,6 +52,13 @@ run: build
 test: setup test-slurm
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+	@$(MAKE) --no-print-directory test-python
+
+# The pytest suite of python/tests against the library just built (exit status 5, no tests
+# collected, is a failure: the suite is part of the checkout).
+test-python: build
+	@$(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider python/tests; rc=$$?; \
+	if [ $$rc = 5 ]; then echo "make test-python: pytest collected no tests in python/tests"; exit 1; fi; exit $$rc
 
 test-slurm: build
 	$(SUDO) env PATH="$$PATH" bash Tests/slurm/sweep-on-slurm.sh
@@ -48,4 +72,4 @@ keys: build
 	$(AIMC) keys --markdown
 
 clean:
-	rm -rf .build
+	rm -rf .build python/aimc/_lib python/aimc/Circuits python/build python/*.egg-info

@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "Networks", targets: ["Networks"]),
         .library(name: "Energy", targets: ["Energy"]),
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
+        // The C interface (Sources/CAIMC/include/aimc.h) as libaimc_c, loaded by python/aimc.
+        .library(name: "aimc_c", type: .dynamic, targets: ["CAIMC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -57,6 +59,9 @@ let package = Package(
         .target(
             name: "ExperimentKit",
             dependencies: ["NumericKernels", "Crossbar", "Networks", "Energy", "Yams"]),
+        .target(
+            name: "CAIMC", dependencies: ["ExperimentKit", "Energy", "Crossbar", "NumericKernels"],
+            exclude: ["include"]),
         .executableTarget(
             name: "aimc",
             dependencies: [

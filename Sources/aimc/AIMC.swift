@@ -8,7 +8,7 @@ struct AIMC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aimc",
         abstract: "Analogue in-memory-compute simulator: accuracy of a network on simulated crossbars over drift time.",
-        subcommands: [Run.self, Sweep.self, Merge.self, EnergyCommand.self, MVM.self, IRDropCommand.self, Bench.self, Keys.self, Config.self])
+        subcommands: [Run.self, Sweep.self, Merge.self, EnergyCommand.self, MVM.self, IRDropCommand.self, Bench.self, Keys.self, Config.self, Plot.self])
 
     static func main() {
         #if os(Linux)

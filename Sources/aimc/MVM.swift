@@ -85,9 +85,8 @@ struct MVM: ParsableCommand {
             }
             let wm = Matrix(rows: w.shape[0], columns: w.shape[1], values: w.floats())
             let xm = Matrix(rows: batch, columns: width, values: x.floats())
-            let matrix = try AnalogMatrix(weights: wm, spec: spec)
-            let programmed = matrix.program(seed: seed)
-            var readout = programmed.readout(tInference: tInference)
+            // The same steps as the C API and the Python package (ExperimentKit.AnalogMVM).
+            var session = try AnalogMVM(weights: wm, spec: spec, seed: seed, tInference: tInference)
             if let calibration {
                 guard spec.adcRangePolicy != .fixed else {
                     throw CrossbarError("--calibration is given but adc.range_policy = fixed: set --set adc.range_policy=calibrated (or calibrated_per_column)")
@@ -96,16 +95,13 @@ struct MVM: ParsableCommand {
                 guard (c.shape.count == 1 || c.shape.count == 2), c.shape.last == width else {
                     throw NetworksError(.shape, "\(calibration): calibration batch has shape \(c.shape); expected [batch × \(width)]")
                 }
-                let cm = Matrix(rows: c.shape.count == 2 ? c.shape[0] : 1, columns: width, values: c.floats())
-                var crng = Xoshiro256(seed: seed, stream: [8])
-                readout = try readout.calibratingADC(cm, rng: &crng)
+                try session.calibrateADC(Matrix(rows: c.shape.count == 2 ? c.shape[0] : 1, columns: width, values: c.floats()))
             }
             if reads != nil {  // --reads: MVM+Reads.swift
-                return try runReadSeries(programmed, spec: spec, x: x, xm: xm, outputs: w.shape[0])
+                return try runReadSeries(session.programmed, spec: spec, x: x, xm: xm, outputs: w.shape[0])
             }
-            var rng = Xoshiro256(seed: seed, stream: [6])
-            var stats = ConversionStats()
-            let y = try readout.forward(xm, compensation: DriftCompensation(rawValue: compensation)!, rng: &rng, stats: &stats)
+            let y = try session.forward(xm, compensation: DriftCompensation(rawValue: compensation)!)
+            let stats = session.stats
             let shape = x.shape.count == 2 ? [batch, w.shape[0]] : [w.shape[0]]
             let out = x.dtype == .float64
                 ? NumpyArray(doubles: y.values.map(Double.init), shape: shape)

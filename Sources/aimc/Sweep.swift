@@ -46,7 +46,7 @@ struct Sweep: ParsableCommand {
         abstract: "Run a parameter sweep: a grid (and linked axes) over any config keys, each point over repeats.",
         discussion: """
             Results go to <output_dir>/<experiment>/sweep/: points*.jsonl (one line per finished point, appended \
-            atomically), then sweep.csv, summary.json, table.txt and SVG plots. Re-running the same sweep skips \
+            atomically), then sweep.csv, summary.json, table.txt, and figures with report.html (aimc plot; --no-plots to skip). Re-running the same sweep skips \
             finished points. --shard i/N runs a disjoint slice; `aimc merge` combines the slices.
             Example: aimc sweep Experiments/fashion-mlp-pcm.yaml --set hardware.adc.bits=4,6,8,10 --set device=pcm-joshi2020,ideal
             """)
@@ -64,6 +64,9 @@ struct Sweep: ParsableCommand {
 
     @Flag(help: "Print the JSON summary to stdout instead of the table.")
     var json = false
+
+    @Flag(name: .customLong("no-plots"), help: "Do not draw the figures and report.html (aimc plot) after the sweep.")
+    var noPlots = false
 
     func parsedShard() throws -> (index: Int, count: Int)? {
         guard let s = shard else { return nil }
@@ -108,12 +111,13 @@ struct Sweep: ParsableCommand {
             return
         }
         let results = try userErrors { try runner.finalize() }
+        let plotted = noPlots ? false : drawSweepFigures(runner.directory)
         if json {
             FileHandle.standardOutput.write(try results.json())
             print("")
         } else {
             print(results.table(), terminator: "")
-            print("results: \(runner.directory.path)/{sweep.csv, summary.json, table.txt, *.svg}")
+            print("results: \(runner.directory.path)/{sweep.csv, summary.json, table.txt\(plotted ? ", *.pdf, *.png, *.svg, report.html" : "")}")
         }
     }
 }
@@ -124,10 +128,22 @@ struct Merge: ParsableCommand {
 
     @OptionGroup var sweep: SweepOptions
 
+    @Flag(name: .customLong("no-plots"), help: "Do not draw the figures and report.html (aimc plot) after merging.")
+    var noPlots = false
+
     func run() throws {
         let runner = try userErrors { try sweep.makeRunner(log: { eprint($0) }) }
         let results = try userErrors { try runner.finalize() }
+        let plotted = noPlots ? false : drawSweepFigures(runner.directory)
         print(results.table(), terminator: "")
-        print("results: \(runner.directory.path)/{sweep.csv, summary.json, table.txt, *.svg}")
+        print("results: \(runner.directory.path)/{sweep.csv, summary.json, table.txt\(plotted ? ", *.pdf, *.png, *.svg, report.html" : "")}")
     }
+}
+
+/// Draws a finished sweep's figures and report.html with `aimc plot` (best effort: a sweep's
+/// results stand without them). Returns whether they were drawn.
+func drawSweepFigures(_ directory: URL) -> Bool {
+    if runPlotter(directory: directory.path, options: [], quietStdout: true) == 0 { return true }
+    eprint("sweep: figures not drawn; draw them with `aimc plot \(directory.path)` (needs /usr/bin/python3 with matplotlib, `make setup`)")
+    return false
 }

@@ -27,8 +27,8 @@ public struct PointRecord: Codable, Sendable {
 ///
 /// Layout of `<output_dir>/<experiment>/sweep/`: `points.jsonl` (or
 /// `points-<i>-of-<N>.jsonl` per shard), and after `finalize`: `sweep.csv` (tidy: one row
-/// per point × repeat × evaluation time × compensation), `summary.json`, `table.txt` and
-/// plots `accuracy_vs_time.svg`, `accuracy_vs_<axis>.svg`.
+/// per point × repeat × evaluation time × compensation), `summary.json` and `table.txt`
+/// (figures: `aimc plot`, from `sweep.csv`).
 public final class SweepRunner {
     public let configPath: String
     public let spec: SweepSpec
