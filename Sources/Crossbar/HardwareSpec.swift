@@ -117,7 +117,7 @@ public struct HardwareSpec: Sendable {
     }
 
     /// The device model selected by `deviceKind`.
-    public var device: any ConductanceDevice {
+    public var device: any ProgrammingStatistics {
         switch deviceKind {
         case .pcm: return pcm
         case .ideal: return IdealDevice(gMax: pcm.gMax, gMin: pcm.gMin)

@@ -141,6 +141,31 @@ private var pythonNumPy: Bool {
         #expect(ReportTable.render(summary).contains("plain vs hardware-aware training"))
     }
 
+    /// Hardware-aware PCM noise draws from the configured device model: a pcm_hermes
+    /// config trains with the HERMES statistics (not the Joshi PCM constants), an rram
+    /// config with RRAM programming noise and no drift; the two draw different noise.
+    @Test func hardwareAwareNoiseUsesTheConfiguredDevice() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func settings(_ device: String) throws -> HardwareAwareSettings {
+            let path = try writeFile(dir, "\(device).yaml", """
+                version: 1
+                training: {noise: {type: pcm}}
+                hardware: {include: [\(repositoryRoot.appendingPathComponent("Circuits/devices/\(device).yaml").path)]}
+                """)
+            return try ExperimentConfig.load(path: path).hardwareAwareSettings()
+        }
+        let hermes = try settings("pcm-hermes"), joshi = try settings("pcm-joshi2020"), rram = try settings("rram-neurram")
+        #expect(hermes.device is HermesPCMDevice && joshi.device is PCMDevice && rram.device is RRAMDevice)
+        #expect(hermes.device.gMax == 20.7e-6 && rram.device.driftExponentMoments(r: 0.5) == (0, 0))
+        var g = Xoshiro256(seed: 1)
+        let w = Matrix(rows: 8, columns: 8, values: (0..<64).map { _ in g.nextUniform() - 0.5 })
+        var a = Xoshiro256(seed: 2), b = a
+        let noisyHermes = WeightNoise(kind: .pcm, level: 1, tInference: 86400, device: hermes.device).perturb(w, rng: &a)
+        let noisyJoshi = WeightNoise(kind: .pcm, level: 1, tInference: 86400, device: joshi.device).perturb(w, rng: &b)
+        #expect(noisyHermes != noisyJoshi)
+    }
+
     /// Keys that need another key, or apply to another context, are errors at load.
     @Test func inapplicableKeysAreRejected() throws {
         let dir = try temporaryDirectory()

@@ -32,8 +32,28 @@ public protocol ConductanceDevice: Sendable {
         tInference: Double, rng: inout Xoshiro256)
 }
 
+/// The statistics of a device model that hardware-aware training draws weight noise from
+/// (`Networks.WeightNoise`, kind `pcm`): programming noise and drift exponents as functions
+/// of the normalised target r = g_T / gMax. Every device model provides them, so training
+/// uses the model the hardware is configured with.
+public protocol ProgrammingStatistics: ConductanceDevice {
+    /// σ of the programmed conductance (S) at normalised target r ∈ [0, 1].
+    func programmingSigma(r: Float) -> Float
+    /// Mean and standard deviation of the drift exponent ν at normalised target r (0 for a
+    /// device without drift).
+    func driftExponentMoments(r: Float) -> (mean: Float, std: Float)
+    /// Multiplies every drift exponent.
+    var driftScale: Float { get }
+    /// Drift reference time t0 (s): conductances drift as ((t + t0)/t0)^(−ν).
+    var t0: Double { get }
+}
+
 /// A device with no non-ideality: programmed = target, no drift, no read noise.
-public struct IdealDevice: ConductanceDevice {
+public struct IdealDevice: ProgrammingStatistics {
+    public func programmingSigma(r: Float) -> Float { 0 }
+    public func driftExponentMoments(r: Float) -> (mean: Float, std: Float) { (0, 0) }
+    public var driftScale: Float { 0 }
+    public var t0: Double { 1 }
     public let gMax: Float
     public let gMin: Float
     /// - Parameters: gMax, gMin in siemens, `0 ≤ gMin < gMax`.

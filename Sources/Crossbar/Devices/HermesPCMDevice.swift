@@ -43,7 +43,7 @@ public struct BranchFit: Equatable, Sendable, Codable {
 /// - accumulated 1/f read noise: σ_read = Q_s(r)·√ln((t + t_read)/(2 t_read)) with Q_s a
 ///   branch fit, g = max(0, g_D + |g_D|·σ_read·N). (aihwkit evaluates Q_s at the programmed
 ///   r; the `read` hook of `ConductanceDevice` sees the target, so this uses the target.)
-public struct HermesPCMDevice: ConductanceDevice {
+public struct HermesPCMDevice: ProgrammingStatistics {
     public var gMax: Float
     public var gMin: Float
     /// c₀…c₃ of σ_P in µS at `programmingNoiseReferenceGMax`.
@@ -78,6 +78,9 @@ public struct HermesPCMDevice: ConductanceDevice {
         return max(v, 0) * 1e-6 * (gMax / programmingNoiseReferenceGMax) * programmingNoiseScale
     }
 
+    /// μ_ν(r) and σ_ν(r) of the drift exponent (the branch fits).
+    public func driftExponentMoments(r: Float) -> (mean: Float, std: Float) { (driftMean.value(abs(r)), driftStd.value(abs(r))) }
+
     /// Relative σ of the accumulated read noise at `tInference`.
     public func readSigma(r: Float, tInference: Double) -> Float {
         readNoise.value(r) * readNoiseTimeFactor(tInference: tInference, t0: t0, tRead: tRead) * readNoiseScale
@@ -89,7 +92,7 @@ public struct HermesPCMDevice: ConductanceDevice {
     ) {
         programPowerLawPCM(
             targets: targets, programmed: programmed, nu: nu, rng: &rng, gMax: gMax, driftScale: driftScale,
-            sigma: { programmingSigma(r: $0) }, moments: { r in (driftMean.value(abs(r)), driftStd.value(abs(r))) })
+            sigma: { programmingSigma(r: $0) }, moments: { driftExponentMoments(r: $0) })
     }
 
     public func drift(

@@ -13,7 +13,7 @@ import NumericKernels
 /// - drift: g_D(t) = g_P·(t/t0)^(−ν) with t = t_inference + t0;
 /// - accumulated 1/f read noise: σ_read = Q_s·√ln((t + t_read)/(2·t_read)),
 ///   Q_s = min(q / max(r^e, 1e-3), Q_max), g = max(0, g_D + |g_D|·σ_read·N(0,1)).
-public struct PCMDevice: ConductanceDevice {
+public struct PCMDevice: ProgrammingStatistics {
     public var gMax: Float
     public var gMin: Float
     /// Polynomial coefficients c₀, c₁, c₂ of σ_prog in µS at gMax = `referenceGMax`.

@@ -15,7 +15,10 @@ import NumericKernels
 ///   σ_P before the first fit beyond 1 s, the last fit held after the last time), and
 ///   g = max(0, g_P + √max(σ_t² − σ_P², 0)·N(0, 1)), so the total variance about g_T is σ_t².
 ///   (aihwkit redraws g_T + σ_t·N at each time instead; the variance is the same.)
-public struct RRAMDevice: ConductanceDevice {
+public struct RRAMDevice: ProgrammingStatistics {
+    /// RRAM does not drift as a power law (its spread grows by relaxation instead).
+    public func driftExponentMoments(r: Float) -> (mean: Float, std: Float) { (0, 0) }
+    public var driftScale: Float { 0 }
     public var gMax: Float
     public var gMin: Float
     /// c₀…c₄ of σ_P(r) in µS at `programmingNoiseReferenceGMax` (1 s after programming).

@@ -20,7 +20,7 @@ extension ExperimentConfig {
         h.driftAwareEpochs = try resolved.int("training.drift_aware.epochs")
         h.driftAwareTInference = try resolved.double("training.drift_aware.t_inference")
         h.driftAwareLearningRate = try resolved.float("training.drift_aware.learning_rate")
-        h.device = hardware.pcm
+        h.device = hardware.device  // the configured model: PCM, HERMES PCM, RRAM or ideal
         if h.noise != .none && h.noiseLevel == 0 {
             throw ConfigError("\(file): training.noise.type = \(h.noise.rawValue) needs training.noise.std > 0")
         }

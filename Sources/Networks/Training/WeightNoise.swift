@@ -36,9 +36,10 @@ public struct HardwareAwareSettings: Sendable, Equatable, Codable {
     public var driftAwareTInference: Double = 86400
     /// Learning rate of the fine-tuning epochs.
     public var driftAwareLearningRate: Float = 1e-4
-    /// The PCM model used by `pcm` noise and drift-aware fine-tuning (not encoded: the
-    /// caller fingerprints the hardware itself).
-    public var device: PCMDevice = PCMDevice()
+    /// The device model whose statistics `pcm` noise and drift-aware fine-tuning draw
+    /// from: the configured hardware's (`HardwareSpec.device`). Not encoded: the caller
+    /// fingerprints the hardware itself.
+    public var device: any ProgrammingStatistics = PCMDevice()
 
     enum CodingKeys: String, CodingKey {
         case noise, noiseLevel, weightClipSigma, driftAwareEpochs, driftAwareTInference, driftAwareLearningRate
@@ -62,9 +63,9 @@ public struct WeightNoise: Sendable {
     public var level: Float
     /// Drift time for `pcm` (0: programming noise only).
     public var tInference: Double
-    public var device: PCMDevice
+    public var device: any ProgrammingStatistics
 
-    public init(kind: WeightNoiseKind, level: Float, tInference: Double = 0, device: PCMDevice = PCMDevice()) {
+    public init(kind: WeightNoiseKind, level: Float, tInference: Double = 0, device: any ProgrammingStatistics = PCMDevice()) {
         self.kind = kind
         self.level = level
         self.tInference = tInference
