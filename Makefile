@@ -3,6 +3,7 @@
 #   make test   set up, build and run the test suite (with the Slurm test, make test-slurm)
 #   make bench  measure the simulator's speed on this machine (BENCHMARKS.md)
 #   make python build libaimc_c and install the Python package (python/) for /usr/bin/python3
+#   make lint   swift-format findings of Sources and Tests (.swift-format)
 # Set-up installs the missing Debian packages (with sudo when not root).
 
 SWIFT        ?= swift
@@ -16,7 +17,7 @@ PYTHON       ?= /usr/bin/python3
 LIBAIMC      := .build/release/libaimc_c.so
 PYENV        := AIMC_LIBRARY=$(CURDIR)/$(LIBAIMC) PYTHONPATH=$(CURDIR)/python$${PYTHONPATH:+:$$PYTHONPATH}
 
-.PHONY: all setup build run test test-slurm test-python python bench keys clean
+.PHONY: all setup build run test test-slurm test-python python bench keys lint clean
 
 all: build
 
@@ -70,6 +71,12 @@ bench: build
 
 keys: build
 	$(AIMC) keys --markdown
+
+# Style findings of swift-format (the toolchain's `swift format`, settings in .swift-format);
+# a report, not a gate: it never fails the build.
+lint:
+	$(SWIFT) format lint --recursive Sources Tests 2>&1 | tail -n 40; \
+	  echo "make lint: $$($(SWIFT) format lint --recursive Sources Tests 2>&1 | grep -c warning) findings (settings: .swift-format)"
 
 clean:
 	rm -rf .build python/aimc/_lib python/aimc/Circuits python/build python/*.egg-info

@@ -43,31 +43,38 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         // The vectorised inner loops, compiled for the baseline and for two wider
         // instruction sets; NumericKernels.Kernels picks one at run time (same results).
-        .target(name: "SIMDKernels"),
+        .target(name: "SIMDKernels", exclude: ["README.md"]),
         .target(
-            name: "SIMDKernelsAVX2", dependencies: ["SIMDKernels"],
+            name: "SIMDKernelsAVX2", dependencies: ["SIMDKernels"], exclude: ["README.md"],
             swiftSettings: avx2Settings),
         .target(
-            name: "SIMDKernelsAVX512", dependencies: ["SIMDKernels"],
+            name: "SIMDKernelsAVX512", dependencies: ["SIMDKernels"], exclude: ["README.md"],
             swiftSettings: avx512Settings),
-        .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"]),
-        .target(name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels"], exclude: ["IRDrop/README.md"]),
+        .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"], exclude: ["README.md"]),
+        .target(
+            name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels"],
+            exclude: ["README.md", "IRDrop/README.md", "IRDrop/Internals/README.md", "Converters/README.md", "Devices/README.md",
+                      "Faults/README.md", "Mappings/README.md", "ReadNoise/README.md", "Tiles/README.md"]),
         .target(
             name: "Networks",
-            dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"]),
-        .target(name: "Energy", dependencies: ["NumericKernels", "Crossbar", "Networks"]),
+            dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"],
+            exclude: ["README.md", "Analog/README.md", "Datasets/README.md", "IO/README.md", "Layers/README.md", "Layers/Internals/README.md",
+                      "Models/README.md", "Training/README.md"]),
+        .target(name: "Energy", dependencies: ["NumericKernels", "Crossbar", "Networks"], exclude: ["README.md"]),
         .target(
             name: "ExperimentKit",
-            dependencies: ["NumericKernels", "Crossbar", "Networks", "Energy", "Yams"]),
+            dependencies: ["NumericKernels", "Crossbar", "Networks", "Energy", "Yams"],
+            exclude: ["README.md", "Bench/README.md", "Config/README.md", "MVM/README.md", "Run/README.md", "Sweep/README.md"]),
         .target(
             name: "CAIMC", dependencies: ["ExperimentKit", "Energy", "Crossbar", "NumericKernels"],
-            exclude: ["include"]),
+            exclude: ["include", "README.md"]),
         .executableTarget(
             name: "aimc",
             dependencies: [
                 "ExperimentKit", "Networks", "Crossbar", "NumericKernels", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            exclude: ["README.md"]),
         .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels", "SIMDKernels"]),
         .testTarget(name: "CrossbarTests", dependencies: ["Crossbar", "NumericKernels"]),
         .testTarget(

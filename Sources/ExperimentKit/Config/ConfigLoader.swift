@@ -184,7 +184,7 @@ public enum HardwareBuilder {
     /// The spec from keys under `prefix` (`""` or `"hardware."`).
     public static func build(_ t: ResolvedTree, prefix p: String) throws -> HardwareSpec {
         var h = HardwareSpec()
-        h.deviceKind = DeviceKind(rawValue: try t.string(p + "device.model"))!
+        h.deviceKind = try t.choice(p + "device.model")
         var d = PCMDevice(gMax: try t.float(p + "device.g_max"), gMin: try t.float(p + "device.g_min"))
         d.programmingNoiseCoefficients = try t.floats(p + "device.programming_noise.coefficients_uS")
         d.programmingNoiseReferenceGMax = try t.float(p + "device.programming_noise.reference_g_max")
@@ -203,9 +203,9 @@ public enum HardwareBuilder {
         h.pcm = d
         h.tileRows = try t.int(p + "tile.rows")
         h.tileColumns = try t.int(p + "tile.columns")
-        h.mapping = MappingScheme(rawValue: try t.string(p + "mapping.scheme"))!
-        h.weightScaling = WeightScaling(rawValue: try t.string(p + "mapping.weight_scaling"))!
-        h.outputUnits = OutputUnits(rawValue: try t.string(p + "mapping.output_units"))!
+        h.mapping = try t.choice(p + "mapping.scheme")
+        h.weightScaling = try t.choice(p + "mapping.weight_scaling")
+        h.outputUnits = try t.choice(p + "mapping.output_units")
         do {
             h.dac = try Quantizer(bits: try t.int(p + "dac.bits"), range: try t.float(p + "dac.range"), signed: try t.bool(p + "dac.signed"))
         } catch let e as CrossbarError {
@@ -217,14 +217,14 @@ public enum HardwareBuilder {
             throw ConfigError("\(t.file): \(p)adc: \(e.message)")
         }
         h.outputNoise = try t.float(p + "output_noise")
-        h.inputScaling = InputScaling(rawValue: try t.string(p + "input_scaling"))!
+        h.inputScaling = try t.choice(p + "input_scaling")
         h.boundManagement = try t.bool(p + "bound_management.enabled")
         h.boundManagementMaxFactor = try t.float(p + "bound_management.max_factor")
         try StageBuilder.apply(t, prefix: p, to: &h)
-        h.irDrop.mode = IRDropMode(rawValue: try t.string(p + "ir_drop.mode"))!
+        h.irDrop.mode = try t.choice(p + "ir_drop.mode")
         h.irDrop.rowWireResistance = try t.double(p + "ir_drop.wire_resistance")
         h.irDrop.columnWireResistance = h.irDrop.rowWireResistance
-        h.irDrop.pairLayout = PairLayout(rawValue: try t.string(p + "ir_drop.pair_layout"))!
+        h.irDrop.pairLayout = try t.choice(p + "ir_drop.pair_layout")
         h.irDrop.tolerance = try t.double(p + "ir_drop.tolerance")
         h.irDrop.maxIterations = try t.int(p + "ir_drop.max_iterations")
         do {

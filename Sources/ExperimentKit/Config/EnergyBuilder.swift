@@ -23,7 +23,7 @@ public enum EnergyBuilder {
         m.technologyNodeNanometres = try required("energy.technology_node_nm")
         m.readVoltage = try required("energy.read_voltage")
         m.integrationTime = try required("energy.integration_time")
-        m.inputEncoding = InputEncoding(rawValue: try t.string(p + "energy.input_encoding"))!
+        m.inputEncoding = try t.choice(p + "energy.input_encoding")
         m.dacEnergy = try required("energy.dac.energy")
         switch try t.string(p + "energy.adc.model") {
         case "table":
@@ -114,7 +114,7 @@ extension ExperimentConfig {
     }
 
     /// `baseline.precision`.
-    public func baselinePrecision() throws -> DigitalPrecision { DigitalPrecision(rawValue: try resolved.string("baseline.precision"))! }
+    public func baselinePrecision() throws -> DigitalPrecision { try resolved.choice("baseline.precision") }
 
     /// `baseline.batch_sizes`.
     public func baselineBatchSizes() throws -> [Int] { try resolved.ints("baseline.batch_sizes") }

@@ -44,17 +44,17 @@ enum StageBuilder {
         f.conductanceLevels = try t.int(p + "device.conductance_levels")
         h.faults = f
         // Mapping and tiling.
-        h.offsetReference = OffsetReference(rawValue: try t.string(p + "mapping.offset_reference"))!
+        h.offsetReference = try t.choice(p + "mapping.offset_reference")
         h.slicing = SliceSpec(slices: try t.int(p + "mapping.slices"), bits: try t.int(p + "mapping.slice_bits"))
         h.splitLayers = try t.bool(p + "tile.split")
         // Converters.
-        h.adcRangePolicy = ADCRangePolicy(rawValue: try t.string(p + "adc.range_policy"))!
+        h.adcRangePolicy = try t.choice(p + "adc.range_policy")
         h.adcCalibrationPercentile = try t.float(p + "adc.calibration_percentile")
         h.adcCircuit = try t.choice(p + "adc.model")
         h.adcCircuitParameters = ADCCircuitParameters(
             capacitorMismatch: try t.float(p + "adc.capacitor_mismatch"), comparatorOffset: try t.float(p + "adc.comparator_offset"),
             channelsPerConverter: try t.int(p + "adc.channels_per_converter"))
         h.dacBitSerial = try t.bool(p + "dac.bit_serial")
-        h.outputNoiseStreams = OutputNoiseStreams(rawValue: try t.string(p + "output_noise_streams"))!
+        h.outputNoiseStreams = try t.choice(p + "output_noise_streams")
     }
 }

@@ -40,7 +40,7 @@ public enum StageKeys {
         KeySpec(key: "faults.dead_columns", kind: .integerList(0...65535, count: 0...65536), defaultValue: "[]",
                 doc: "Tile-local indices of dead ADC channels (column j of slice m is channel m·outputs + j), on every tile."),
         // Mapping and tiling
-        KeySpec(key: "mapping.offset_reference", kind: .choice(["column", "digital"]), defaultValue: "column",
+        KeySpec(key: "mapping.offset_reference", kind: .choice(OffsetReference.allCases.map(\.rawValue)), defaultValue: "column",
                 doc: "offset scheme: remove the zero-weight offset with a reference column per tile and slice (analogue subtraction before the ADC) or digitally after the ADC."),
         KeySpec(key: "mapping.slices", kind: .integer(1...8), defaultValue: "1",
                 doc: "Device pairs (or devices) per weight, each on its own ADC channel, combined by shift-and-add with significance (2^slice_bits)^m."),
@@ -49,7 +49,7 @@ public enum StageKeys {
         KeySpec(key: "tile.split", kind: .boolean, defaultValue: "true",
                 doc: "Whether a layer larger than one tile is split over several tiles; false makes such a layer an error when it is built."),
         // Converters
-        KeySpec(key: "adc.range_policy", kind: .choice(["fixed", "calibrated", "calibrated_per_column"]), defaultValue: "fixed",
+        KeySpec(key: "adc.range_policy", kind: .choice(ADCRangePolicy.allCases.map(\.rawValue)), defaultValue: "fixed",
                 doc: "ADC range: fixed (adc.range), calibrated (per tile: a percentile of |pre-ADC outputs| on a calibration batch) or calibrated_per_column (per ADC channel)."),
         KeySpec(key: "adc.calibration_percentile", kind: .number(1e-6...100), defaultValue: "99.99",
                 doc: "Percentile of |pre-ADC outputs| over the calibration batch that a calibrated ADC range covers."),
@@ -63,7 +63,7 @@ public enum StageKeys {
                 doc: "sar: adjacent ADC channels that share one converter (its CDAC and comparator)."),
         KeySpec(key: "dac.bit_serial", kind: .boolean, defaultValue: "false",
                 doc: "Bit-serial inputs: each magnitude bit of the DAC level drives the array alone (1-bit DAC with sign), is digitised, and the results are shifted and added."),
-        KeySpec(key: "output_noise_streams", kind: .choice(["shared", "per_row"]), defaultValue: "shared",
+        KeySpec(key: "output_noise_streams", kind: .choice(OutputNoiseStreams.allCases.map(\.rawValue)), defaultValue: "shared",
                 doc: "Output noise: shared (one stream per batch, row after row) or per_row (a row's noise depends only on its index in the call, never on the other rows of the batch)."),
     ]
 }
