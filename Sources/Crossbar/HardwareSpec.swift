@@ -88,6 +88,10 @@ public struct HardwareSpec: Sendable {
     public var rram: RRAMDevice = RRAMDevice()
     /// HERMES PCM parameters (used when `deviceKind == .pcmHermes`; gMax, gMin from `pcm`).
     public var hermes: HermesPCMDevice = HermesPCMDevice()
+    /// Cell I–V nonlinearity k = V_read/V0 of the sinh law (`SinhCellIV`); 0 is ohmic.
+    public var ivNonlinearity: Float = 0
+    /// The I–V law of the cells, nil when ohmic.
+    public var cellIV: SinhCellIV? { ivNonlinearity > 0 ? SinhCellIV(k: ivNonlinearity, range: dac.isIdeal ? 1 : dac.range) : nil }
     /// Faults and device variability drawn at programming (none by default).
     public var faults: FaultSpec = FaultSpec()
     /// Offset mapping: how the offset of a zero weight is removed.

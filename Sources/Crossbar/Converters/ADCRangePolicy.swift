@@ -54,6 +54,12 @@ extension HardwareSpec {
             }
             try adcCircuitParameters.validate(bits: adc.bits)
         }
+        guard ivNonlinearity >= 0, ivNonlinearity <= 10, ivNonlinearity.isFinite else {
+            throw CrossbarError("device.iv_nonlinearity = \(ivNonlinearity) must be in [0, 10] (k = V_read/V0)")
+        }
+        if ivNonlinearity > 0 && irDrop.mode != .none {
+            throw CrossbarError("device.iv_nonlinearity > 0 with ir_drop.mode = \(irDrop.mode.rawValue): the IR-drop solver models ohmic cells; use one of the two")
+        }
         if dacBitSerial && dac.isIdeal {
             throw CrossbarError("dac.bit_serial = true needs a quantising DAC whose levels are split into bits, but dac.bits = 0 (ideal)")
         }

@@ -33,6 +33,8 @@ struct TileRead {
     let perRowNoise: Bool
     let boundManagement: Bool
     let countEnergy: Bool
+    /// The cells' I–V law (nil: ohmic).
+    let cellIV: SinhCellIV?
     /// Drift compensation per tile and per column (empty: none).
     let alpha: Float
     let columnAlpha: [Float]
@@ -49,6 +51,7 @@ struct TileRead {
         perRowNoise = sigma > 0 && spec.outputNoiseStreams == .perRow
         boundManagement = spec.boundManagement && !adc.isIdeal
         self.countEnergy = countEnergy
+        cellIV = spec.cellIV
         self.alpha = alpha
         self.columnAlpha = columnAlpha
     }
@@ -96,13 +99,23 @@ struct TileRead {
         }
     }
 
-    /// Stage 3: the analogue MVM of `n` driven rows, `y[0..<n] = input[0..<n] · Mᵀ`
-    /// `[n × channels]`.
+    /// Stage 3: the analogue MVM of `n` driven rows, `y[0..<n] = f(input[0..<n]) · Mᵀ`
+    /// `[n × channels]`, f the cells' I–V drive (`SinhCellIV`; the identity for ohmic
+    /// cells).
     func array(_ input: UnsafePointer<Float>, count n: Int, into y: UnsafeMutablePointer<Float>) {
-        state.matrix.withUnsafeBufferPointer { mp in
-            BLAS.sgemm(
-                transA: false, transB: true, m: n, n: channels, k: rows, alpha: 1,
-                a: input, lda: rows, b: mp.baseAddress!, ldb: rows, beta: 0, c: y, ldc: channels)
+        var driven: [Float] = []
+        var a = input
+        if let cellIV {
+            driven = uninitialised(n * rows)
+            driven.withUnsafeMutableBufferPointer { cellIV.drive(input, $0.baseAddress!, count: n * rows) }
+        }
+        driven.withUnsafeBufferPointer { d in
+            if cellIV != nil { a = d.baseAddress! }
+            state.matrix.withUnsafeBufferPointer { mp in
+                BLAS.sgemm(
+                    transA: false, transB: true, m: n, n: channels, k: rows, alpha: 1,
+                    a: a, lda: rows, b: mp.baseAddress!, ldb: rows, beta: 0, c: y, ldc: channels)
+            }
         }
     }
 

@@ -50,6 +50,7 @@ enum StageBuilder {
         // Converters.
         h.adcRangePolicy = try t.choice(p + "adc.range_policy")
         h.adcCalibrationPercentile = try t.float(p + "adc.calibration_percentile")
+        h.ivNonlinearity = try t.float(p + "device.iv_nonlinearity")
         h.adcCircuit = try t.choice(p + "adc.model")
         h.adcCircuitParameters = ADCCircuitParameters(
             capacitorMismatch: try t.float(p + "adc.capacitor_mismatch"), comparatorOffset: try t.float(p + "adc.comparator_offset"),

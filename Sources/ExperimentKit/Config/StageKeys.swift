@@ -9,6 +9,8 @@ public enum StageKeys {
         // Devices
         KeySpec(key: "device.conductance_levels", kind: .integer(0...65536), defaultValue: "0",
                 doc: "Finite conductance states: targets round to the nearest of n equally spaced levels between g_min and g_max (monotonic in w); 0 is continuous."),
+        KeySpec(key: "device.iv_nonlinearity", kind: .number(0...10), defaultValue: "0.0",
+                doc: "Cell I–V nonlinearity k = V_read/V0 of the sinh law I = G·V0·sinh(V/V0) (Guan, Yu, Wong, IEEE EDL 33, 1405 (2012)); the array sees G·(R/k)·sinh(k·x/R) for DAC level x in ±R; 0 is ohmic; not with ir_drop. Circuits/devices/iv-sinh-guan2012.yaml."),
         KeySpec(key: "device.relaxation.times", kind: .numberList(1e-9...1e12, count: 0...8), defaultValue: "[86400, 172800]",
                 doc: "rram: times after programming of the relaxation fits, seconds, increasing and > device.drift.t0 (Wan 2022: 1 day, 2 days)."),
         KeySpec(key: "device.relaxation.coefficients_uS", kind: .numberList(-1000...1000, count: 0...40),
