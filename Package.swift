@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels"],
             exclude: ["README.md", "IRDrop/README.md", "IRDrop/Internals/README.md", "Converters/README.md", "Devices/README.md",
-                      "Faults/README.md", "Mappings/README.md", "ReadNoise/README.md", "Tiles/README.md"]),
+                      "Faults/README.md", "Mappings/README.md", "ReadNoise/README.md", "Tiles/README.md", "Compensation/README.md"]),
         .target(
             name: "Networks",
             dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"],

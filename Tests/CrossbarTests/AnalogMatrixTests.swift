@@ -398,8 +398,8 @@ struct AnalogMatrixTests {
 
         let readout = programmed.readout(tInference: year)
         for t in readout.tiles {
-            #expect(abs(Double(t.alphaExact) * factor - 1) <= 1e-5)
-            #expect(abs(Double(t.alphaReadout) * factor - 1) <= 1e-5)
+            #expect(abs(Double(t.compensation.exact) * factor - 1) <= 1e-5)
+            #expect(abs(Double(t.compensation.readout) * factor - 1) <= 1e-5)
         }
     }
 

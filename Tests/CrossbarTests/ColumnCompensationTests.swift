@@ -43,8 +43,8 @@ struct ColumnCompensationTests {
         Stage.mapping(name)(&s)
         let r = try AnalogMatrix(weights: Stage.uniform(9, 16, seed: 72), spec: s).program(seed: 3).readout(tInference: 0)
         for t in r.tiles {
-            #expect(t.alphaExactColumns.count == t.mapping.columns && t.alphaReadoutColumns.count == t.mapping.columns)
-            for a in t.alphaExactColumns + t.alphaReadoutColumns { #expect(abs(a - 1) <= 1e-5) }
+            #expect(t.compensation.exactColumns.count == t.mapping.columns && t.compensation.readoutColumns.count == t.mapping.columns)
+            for a in t.compensation.exactColumns + t.compensation.readoutColumns { #expect(abs(a - 1) <= 1e-5) }
         }
     }
 }

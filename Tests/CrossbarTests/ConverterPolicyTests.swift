@@ -119,9 +119,9 @@ struct ConverterPolicyTests {
         calibrated.adcRangePolicy = .calibrated
         let a = try AnalogMatrix(weights: Self.w, spec: base).program(seed: 1).readout(tInference: 86_400)
         let c = try AnalogMatrix(weights: Self.w, spec: calibrated).program(seed: 1).readout(tInference: 86_400)
-        #expect(a.tiles[0].alphaReadout != 1)
-        #expect(c.tiles[0].alphaReadout == a.tiles[0].alphaReadout)
-        #expect(c.tiles[0].alphaReadoutColumns == a.tiles[0].alphaReadoutColumns)
+        #expect(a.tiles[0].compensation.readout != 1)
+        #expect(c.tiles[0].compensation.readout == a.tiles[0].compensation.readout)
+        #expect(c.tiles[0].compensation.readoutColumns == a.tiles[0].compensation.readoutColumns)
     }
 
     @Test("per-row noise streams: a row's output does not depend on the other rows")

@@ -144,37 +144,4 @@ extension AnalogReadout {
         }
         return result
     }
-
-    /// Mean |output| (layer units, no compensation) of tile `k` read with one-hot inputs for
-    /// each of its rows through the full converter path, over the whole tile (`mean`) and per
-    /// output column (`columns`). Under a calibrated ADC policy the read happens before the
-    /// ranges exist (at programming and when a readout is derived), so it reads through an
-    /// unquantised ADC rather than through the fixed `adc.range`, which the policy replaces.
-    func calibrationReads(tile k: Int, rng: inout Xoshiro256) -> (mean: Float, columns: [Float]) {
-        let t = tiles[k].mapping
-        let rows = t.rows, cols = t.columns
-        if rows == 0 || cols == 0 { return (0, [Float](repeating: 0, count: cols)) }
-        if spec.adcRangePolicy != .fixed && tiles[k].adcChannels.isEmpty {
-            var reader = self
-            reader.tiles[k].adcChannels = Array(repeating: .ideal, count: t.channels)
-            return reader.calibrationReads(tile: k, rng: &rng)
-        }
-        var eye = [Float](repeating: 0, count: rows * rows)
-        for i in 0..<rows { eye[i * rows + i] = 1 }
-        var y = [Float](repeating: 0, count: rows * cols)
-        var stats = ConversionStats()
-        eye.withUnsafeBufferPointer { e in
-            y.withUnsafeMutableBufferPointer { yp in
-                // One-hot inputs: always finite.
-                _ = forwardTile(
-                    k, x: e.baseAddress!, ldx: rows, inputOffset: 0, batch: rows, out: yp.baseAddress!, ldo: cols,
-                    outputOffset: 0, alpha: 1, rng: &rng, stats: &stats)
-            }
-        }
-        var s: Double = 0
-        for v in y { s += Double(abs(v)) }
-        var columns = [Double](repeating: 0, count: cols)
-        for b in 0..<rows { for j in 0..<cols { columns[j] += Double(abs(y[b * cols + j])) } }
-        return (Float(s / Double(y.count)), columns.map { Float($0 / Double(rows)) })
-    }
 }

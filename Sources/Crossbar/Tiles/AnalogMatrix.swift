@@ -166,26 +166,20 @@ public struct AnalogMatrix: Sendable {
             }
             // Stuck-at and dead devices (streams [7, k, 0] and [7, k, 1]).
             spec.faults.apply(to: t, plus: &gp, nuPlus: &np, minus: &gm, nuMinus: &nm, gMax: spec.pcm.gMax, gMin: spec.pcm.gMin, seed: seed, tile: UInt64(k))
-            var exact: Float = 0
-            if t.minusDevices == .pair {
-                for i in 0..<n { exact += abs(gp[i] - gm[i]) }
-            } else {
-                exact = t.columnAbsSums(plus: gp, minus: gm).reduce(0, +)
-            }
+            let exact = DriftReference.exact(t, plus: gp, minus: gm)
             programmed.append(
                 ProgrammedTile(
                     mapping: t, gPlus: gp, gMinus: gm, nuPlus: np, nuMinus: nm,
-                    exactReference: n > 0 ? exact / Float(n) : 0, readoutReference: 0,
-                    exactReferenceColumns: t.columnAbsSums(plus: gp, minus: gm)))
+                    reference: DriftReference(exact: exact.mean, exactColumns: exact.columns)))
         }
         var result = ProgrammedMatrix(source: self, tiles: programmed, seed: seed)
         // Reference for readout compensation: one-hot read right after programming.
         let initial = result.readout(tInference: 0, streamKey: .max, computeCompensation: false)
         for k in result.tiles.indices {
             var rng = Xoshiro256(seed: seed, .compensationReference, UInt64(k))
-            let read = initial.calibrationReads(tile: k, rng: &rng)
-            result.tiles[k].readoutReference = read.mean
-            result.tiles[k].readoutReferenceColumns = read.columns
+            let read = initial.compensationRead(tile: k, rng: &rng)
+            result.tiles[k].reference.readout = read.mean
+            result.tiles[k].reference.readoutColumns = read.columns
         }
         return result
     }
@@ -200,14 +194,8 @@ public struct ProgrammedTile: Sendable {
     /// Per-device drift exponents ν.
     public let nuPlus: [Float]
     public let nuMinus: [Float]
-    /// mean|G⁺_P − G⁻_P| (S): the noise-free drift-compensation reference.
-    public let exactReference: Float
-    /// Mean |output| of the one-hot calibration read at t_inference = 0 (layer units).
-    public internal(set) var readoutReference: Float
-    /// Per column: Σ_m c_m Σ_i |G⁺_P − G⁻_P| (S), the noise-free per-column reference.
-    public internal(set) var exactReferenceColumns: [Float] = []
-    /// Per column: mean |output| of the one-hot calibration read at t_inference = 0.
-    public internal(set) var readoutReferenceColumns: [Float] = []
+    /// What drift compensation compares against (Compensation/DriftCompensation.swift).
+    public internal(set) var reference: DriftReference
 }
 
 /// A programmed layer: the state from which every evaluation time is derived.
@@ -248,14 +236,8 @@ public struct ProgrammedMatrix: Sendable {
                     dm.withUnsafeMutableBufferPointer { device.drift(programmed: g, nu: v, tInference: tInference, drifted: $0) }
                 }
             }
-            var exactNow: Float = 0
-            if t.mapping.minusDevices == .pair {
-                for i in 0..<n { exactNow += abs(dp[i] - dm[i]) }
-            } else {
-                exactNow = t.mapping.columnAbsSums(plus: dp, minus: dm).reduce(0, +)
-            }
-            exactNow = n > 0 ? exactNow / Float(n) : 0
-            let exactNowColumns = t.mapping.columnAbsSums(plus: dp, minus: dm)
+            // Noise-free compensation factors from the drifted conductances, before read noise.
+            let compensation = TileCompensation(exactFrom: t.reference, mapping: t.mapping, plus: dp, minus: dm)
             t.mapping.targetPlus.withUnsafeBufferPointer { tp in
                 dp.withUnsafeMutableBufferPointer { device.read(targets: tp, conductances: $0, tInference: tInference, rng: &rng) }
             }
@@ -280,7 +262,6 @@ public struct ProgrammedMatrix: Sendable {
                 for i in 0..<rows { m[j * rows + i] = (dp[j * rows + i] - dm[j * rows + i]) * u }
               }
             }
-            let exactAlpha: Float = (exactNow > 0 && t.exactReference > 0) ? t.exactReference / exactNow : 1
             // Σ_j (G⁺_ij + G⁻_ij) per row, for the cell read energy (no random draws).
             var rowG = [Float](repeating: 0, count: rows)
             if t.mapping.minusDevices != .pair || t.mapping.channels != t.mapping.columns {
@@ -292,13 +273,10 @@ public struct ProgrammedMatrix: Sendable {
                 rowG[i] = Float(g)
               }
             }
-            var state = TileReadState(mapping: t.mapping, matrix: m, alphaExact: exactAlpha, alphaReadout: 1, rowConductance: rowG)
+            var state = TileReadState(mapping: t.mapping, matrix: m, compensation: compensation, rowConductance: rowG)
             // The tile's ADC circuits: drawn when the chip is made, the same at every time.
             var adcRNG = Xoshiro256(seed: seed, .adcCircuit, UInt64(k))
             state.circuit = spec.adcCircuit.converters(spec.adc, spec.adcCircuitParameters, channels: t.mapping.channels, rng: &adcRNG)
-            state.alphaExactColumns = zip(t.exactReferenceColumns, exactNowColumns).map { ref, now in
-                (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
-            }
             states.append(state)
         }
         var readout = AnalogReadout(spec: spec, outputs: source.outputs, inputs: source.inputs, tiles: states, tInference: tInference)
@@ -306,13 +284,8 @@ public struct ProgrammedMatrix: Sendable {
         if computeCompensation {
             for k in readout.tiles.indices {
                 var rng = Xoshiro256(seed: seed, .compensationRead, UInt64(k), streamKey)
-                let read = readout.calibrationReads(tile: k, rng: &rng)
-                let now = read.mean
-                let ref = tiles[k].readoutReference
-                readout.tiles[k].alphaReadout = (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
-                readout.tiles[k].alphaReadoutColumns = zip(tiles[k].readoutReferenceColumns, read.columns).map { ref, now in
-                    (now > 0 && ref > 0 && now.isFinite) ? ref / now : 1
-                }
+                let now = readout.compensationRead(tile: k, rng: &rng)
+                readout.tiles[k].compensation = readout.tiles[k].compensation.settingReadout(tiles[k].reference, now: now)
             }
         }
         return readout
@@ -324,17 +297,11 @@ public struct TileReadState: Sendable {
     public let mapping: TileMapping
     /// (G⁺ − G⁻) in output units, `[columns × rows]`.
     public let matrix: [Float]
-    /// Drift-compensation factor of the noise-free method.
-    public internal(set) var alphaExact: Float
-    /// Drift-compensation factor of the readout method.
-    public internal(set) var alphaReadout: Float
+    /// Drift-compensation factors of every method (Compensation/DriftCompensation.swift).
+    public internal(set) var compensation: TileCompensation
     /// Per row i: Σ_j (G⁺_ij + G⁻_ij) (S) of the read conductances, `[rows]`; the energy
     /// counts of `ConversionStats` weight each driven input by it (empty: not counted).
     public internal(set) var rowConductance: [Float] = []
-    /// Per column: drift-compensation factor of the noise-free per-column method.
-    public internal(set) var alphaExactColumns: [Float] = []
-    /// Per column: drift-compensation factor of the per-column read-out method.
-    public internal(set) var alphaReadoutColumns: [Float] = []
     /// Per channel: the ADC of a calibrated range policy (empty: `spec.adc` for all).
     public internal(set) var adcChannels: [Quantizer] = []
     /// The tile's ADC circuits (`HardwareSpec.adcCircuit`; nil: the uniform quantiser).

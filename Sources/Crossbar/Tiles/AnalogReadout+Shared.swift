@@ -66,14 +66,7 @@ extension AnalogReadout {
                 try checkInput(x)
             }
             for (mi, method) in methods.enumerated() {
-                var factors = [Float](repeating: 1, count: cols)
-                switch method {
-                case .none: break
-                case .global: factors = [Float](repeating: tiles[k].alphaReadout, count: cols)
-                case .globalExact: factors = [Float](repeating: tiles[k].alphaExact, count: cols)
-                case .column: factors = tiles[k].alphaReadoutColumns
-                case .columnExact: factors = tiles[k].alphaExactColumns
-                }
+                let factors = tiles[k].compensation.columnFactors(method, columns: cols)
                 let c0 = t.columnRange.lowerBound
                 let exact = method == .none
                 outs[mi].values.withUnsafeMutableBufferPointer { op in

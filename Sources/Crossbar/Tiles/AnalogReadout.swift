@@ -58,15 +58,7 @@ public struct AnalogReadout: Sendable {
         x.values.withUnsafeBufferPointer { xp in
             out.values.withUnsafeMutableBufferPointer { op in
                 for k in tiles.indices {
-                    var alpha: Float = 1
-                    var columnAlpha: [Float] = []
-                    switch compensation {
-                    case .none: alpha = 1
-                    case .global: alpha = tiles[k].alphaReadout
-                    case .globalExact: alpha = tiles[k].alphaExact
-                    case .column: columnAlpha = tiles[k].alphaReadoutColumns
-                    case .columnExact: columnAlpha = tiles[k].alphaExactColumns
-                    }
+                    let (alpha, columnAlpha) = tiles[k].compensation.factors(compensation)
                     if forwardTile(
                         k, x: xp.baseAddress!, ldx: inputs, batch: x.rows, out: op.baseAddress!, ldo: outputs,
                         alpha: alpha, rng: &rng, stats: &stats, columnAlpha: columnAlpha)

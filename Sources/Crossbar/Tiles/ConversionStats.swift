@@ -78,22 +78,3 @@ public struct ConversionStats: Equatable, Sendable, Codable {
         activations += o.activations
     }
 }
-
-/// Drift compensation applied to tile outputs (PHYSICS.md §4).
-public enum DriftCompensation: String, CaseIterable, Sendable, Codable {
-    /// No compensation.
-    case none
-    /// Global compensation per tile from a read-out of one-hot calibration inputs through
-    /// the noisy, quantised path: α = ref / now with ref taken right after programming.
-    case global
-    /// Global compensation per tile from a noise-free reference: α = mean|G⁺_P − G⁻_P| /
-    /// mean|G⁺_D(t) − G⁻_D(t)| (programmed versus drifted conductances).
-    case globalExact = "global_exact"
-    /// Per-column compensation from the one-hot read-out: each output column j of a tile
-    /// gets α_j = ref_j / now_j, with ref_j and now_j the mean |output| of column j over the
-    /// one-hot calibration inputs right after programming and at the evaluation time.
-    case column
-    /// Per-column compensation from the noise-free conductances: α_j = Σ_m c_m Σ_i
-    /// |G⁺_P − G⁻_P| / Σ_m c_m Σ_i |G⁺_D(t) − G⁻_D(t)| over the devices of column j.
-    case columnExact = "column_exact"
-}
