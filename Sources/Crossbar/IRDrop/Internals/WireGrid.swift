@@ -113,19 +113,8 @@ struct WireGrid {
     /// Output currents for `nr` input vectors `voltages` `[nr × na]` (V).
     /// - Throws: `CrossbarError` when PCG does not reach `tolerance` in `maxIterations`.
     func solveExact(voltages: UnsafePointer<Double>, nr: Int, tolerance: Double, maxIterations: Int) throws -> Outcome {
-        let n = na * nb
         var currents = [Double](repeating: 0, count: nr * nb)
-        // Right-hand side h = G P⁻¹ f: h[a,b][r] = g_ab φ_ab V^r_a.
-        var h = [Double](repeating: 0, count: n * nr)
-        h.withUnsafeMutableBufferPointer { hp in
-            for a in 0..<na {
-                for b in 0..<nb {
-                    let c = g[a * nb + b] * phi[a * nb + b]
-                    let dst = hp.baseAddress! + (a * nb + b) * nr
-                    for r in 0..<nr { dst[r] = c * voltages[r * na + a] }
-                }
-            }
-        }
+        let h = rightHandSide(voltages: voltages, nr: nr)
         guard let q = sensedChains else {
             // Ideal sensed wires: v = 0 and every cell's current reaches the read-out.
             for r in 0..<nr {
@@ -137,101 +126,12 @@ struct WireGrid {
             }
             return Outcome(currents: currents, iterations: 0, relativeResidual: 0)
         }
-        var x = h, res = h, z = h, p = h, sp = h, t = h
-        var hNorm = [Double](repeating: 0, count: nr), rz = hNorm, pq = hNorm, rr = hNorm
-        var alpha = hNorm, beta = hNorm
-        var active = [Bool](repeating: true, count: nr)
-        var iterations = 0
-        var worst = 0.0
-
-        func dot(_ u: UnsafePointer<Double>, _ v: UnsafePointer<Double>, into out: inout [Double]) {
-            for r in 0..<nr { out[r] = 0 }
-            out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<n {
-                    let ui = u + i * nr, vi = v + i * nr
-                    for r in 0..<nr { o[r] += ui[r] * vi[r] }
-                }
-            }
+        let op = SchurOperator(grid: self, sensed: q, nr: nr)
+        var x = h
+        let (iterations, worst, converged) = x.withUnsafeMutableBufferPointer {
+            op.conjugateGradient(h, solution: $0.baseAddress!, tolerance: tolerance, maxIterations: maxIterations)
         }
-        func applyQInverse(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>) {
-            dst.update(from: src, count: n * nr)
-            for b in 0..<nb { q.solve(dst, chain: b, base: b, stride: nb, nr: nr) }
-        }
-        /// out = S·src = Q src − G P⁻¹ (G src); uses `t` as scratch.
-        func applyS(_ src: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ tp: UnsafeMutablePointer<Double>) {
-            for b in 0..<nb { q.multiply(src, into: out, chain: b, base: b, stride: nb, nr: nr) }
-            guard let pc = drivenChains else { return }
-            g.withUnsafeBufferPointer { gp in
-                for i in 0..<n {
-                    let gi = gp[i]
-                    let s = src + i * nr, d = tp + i * nr
-                    for r in 0..<nr { d[r] = gi * s[r] }
-                }
-                for a in 0..<na { pc.solve(tp, chain: a, base: a * nb, stride: 1, nr: nr) }
-                for i in 0..<n {
-                    let gi = gp[i]
-                    let s = tp + i * nr, d = out + i * nr
-                    for r in 0..<nr { d[r] -= gi * s[r] }
-                }
-            }
-        }
-
-        h.withUnsafeBufferPointer { hp in
-            x.withUnsafeMutableBufferPointer { xp in
-                res.withUnsafeMutableBufferPointer { rp in
-                    z.withUnsafeMutableBufferPointer { zp in
-                        p.withUnsafeMutableBufferPointer { pp in
-                            sp.withUnsafeMutableBufferPointer { qp in
-                                t.withUnsafeMutableBufferPointer { tp in
-                                    let H = hp.baseAddress!, X = xp.baseAddress!, R = rp.baseAddress!
-                                    let Z = zp.baseAddress!, P = pp.baseAddress!, SP = qp.baseAddress!, T = tp.baseAddress!
-                                    dot(H, H, into: &hNorm)
-                                    for r in 0..<nr { hNorm[r] = hNorm[r].squareRoot() }
-                                    // x₀ = Q⁻¹ h (the one-sweep approximation), r₀ = h − S x₀.
-                                    applyQInverse(H, X)
-                                    applyS(X, SP, T)
-                                    for i in 0..<(n * nr) { R[i] = H[i] - SP[i] }
-                                    applyQInverse(R, Z)
-                                    P.update(from: Z, count: n * nr)
-                                    dot(R, Z, into: &rz)
-                                    while true {
-                                        dot(R, R, into: &rr)
-                                        worst = 0
-                                        for r in 0..<nr {
-                                            let rel = hNorm[r] > 0 ? rr[r].squareRoot() / hNorm[r] : 0
-                                            active[r] = rel > tolerance && rz[r] > 0
-                                            worst = max(worst, rel)
-                                        }
-                                        if !active.contains(true) || iterations >= maxIterations { break }
-                                        iterations += 1
-                                        applyS(P, SP, T)
-                                        dot(P, SP, into: &pq)
-                                        for r in 0..<nr { alpha[r] = active[r] && pq[r] > 0 ? rz[r] / pq[r] : 0 }
-                                        for i in 0..<n {
-                                            let o = i * nr
-                                            for r in 0..<nr {
-                                                X[o + r] += alpha[r] * P[o + r]
-                                                R[o + r] -= alpha[r] * SP[o + r]
-                                            }
-                                        }
-                                        applyQInverse(R, Z)
-                                        var rzNew = rz
-                                        dot(R, Z, into: &rzNew)
-                                        for r in 0..<nr { beta[r] = active[r] && rz[r] > 0 ? rzNew[r] / rz[r] : 0 }
-                                        rz = rzNew
-                                        for i in 0..<n {
-                                            let o = i * nr
-                                            for r in 0..<nr { P[o + r] = Z[o + r] + beta[r] * P[o + r] }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if active.contains(true) {
+        if !converged {
             throw CrossbarError(
                 "IR drop: the exact solver (PCG) reached ir_drop.max_iterations = \(maxIterations) with relative residual \(worst) > ir_drop.tolerance = \(tolerance) on \(na) input × \(nb) output lines; raise max_iterations or tolerance")
         }
@@ -240,6 +140,21 @@ struct WireGrid {
             for b in 0..<nb { currents[r * nb + b] = ws * x[((na - 1) * nb + b) * nr + r] }
         }
         return Outcome(currents: currents, iterations: iterations, relativeResidual: worst)
+    }
+
+    /// Right-hand side h = G P⁻¹ f of the sensed-line system: h[a,b][r] = g_ab φ_ab V^r_a.
+    func rightHandSide(voltages: UnsafePointer<Double>, nr: Int) -> [Double] {
+        var h = [Double](repeating: 0, count: na * nb * nr)
+        h.withUnsafeMutableBufferPointer { hp in
+            for a in 0..<na {
+                for b in 0..<nb {
+                    let c = g[a * nb + b] * phi[a * nb + b]
+                    let dst = hp.baseAddress! + (a * nb + b) * nr
+                    for r in 0..<nr { dst[r] = c * voltages[r * na + a] }
+                }
+            }
+        }
+        return h
     }
 
     /// The exact effective conductance `[nb × na]` (S): one right-hand side per driven line,
@@ -296,5 +211,121 @@ struct WireGrid {
         }
         if let e = results.errors.compactMap({ $0 }).first { throw e }
         return (results.matrix, results.iterations.max() ?? 0, results.residual.max() ?? 0)
+    }
+}
+
+/// The Schur complement S = Q − G P⁻¹ G of a `WireGrid` on the sensed-line voltages and its
+/// preconditioner Q⁻¹, for `nr` right-hand sides stored interleaved (`[n × nr]`), and the
+/// preconditioned conjugate gradient that solves S v = h with them.
+struct SchurOperator {
+    let grid: WireGrid
+    let sensed: TridiagonalChains
+    let nr: Int
+    var n: Int { grid.na * grid.nb }
+
+    /// out[r] = Σ_i u_i[r]·v_i[r] for every right-hand side r.
+    func dot(_ u: UnsafePointer<Double>, _ v: UnsafePointer<Double>, into out: inout [Double]) {
+        for r in 0..<nr { out[r] = 0 }
+        out.withUnsafeMutableBufferPointer { o in
+            for i in 0..<n {
+                let ui = u + i * nr, vi = v + i * nr
+                for r in 0..<nr { o[r] += ui[r] * vi[r] }
+            }
+        }
+    }
+
+    /// dst = Q⁻¹ src (the one-sweep approximation of the sensed lines).
+    func applyQInverse(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>) {
+        dst.update(from: src, count: n * nr)
+        for b in 0..<grid.nb { sensed.solve(dst, chain: b, base: b, stride: grid.nb, nr: nr) }
+    }
+
+    /// out = S·src = Q src − G P⁻¹ (G src); `tp` is scratch.
+    func applyS(_ src: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ tp: UnsafeMutablePointer<Double>) {
+        let nb = grid.nb
+        for b in 0..<nb { sensed.multiply(src, into: out, chain: b, base: b, stride: nb, nr: nr) }
+        guard let pc = grid.drivenChains else { return }
+        grid.g.withUnsafeBufferPointer { gp in
+            for i in 0..<n {
+                let gi = gp[i]
+                let s = src + i * nr, d = tp + i * nr
+                for r in 0..<nr { d[r] = gi * s[r] }
+            }
+            for a in 0..<grid.na { pc.solve(tp, chain: a, base: a * nb, stride: 1, nr: nr) }
+            for i in 0..<n {
+                let gi = gp[i]
+                let s = tp + i * nr, d = out + i * nr
+                for r in 0..<nr { d[r] -= gi * s[r] }
+            }
+        }
+    }
+
+    /// PCG for S x = h from x₀ = Q⁻¹ h, per right-hand side until ‖h − S x‖/‖h‖ ≤
+    /// `tolerance`; writes x into `solution`. - Returns: iterations, the largest final
+    /// relative residual, and whether every right-hand side converged.
+    func conjugateGradient(
+        _ h: [Double], solution X: UnsafeMutablePointer<Double>, tolerance: Double, maxIterations: Int
+    ) -> (iterations: Int, residual: Double, converged: Bool) {
+        let size = n * nr
+        var res = h, z = h, p = h, sp = h, t = h
+        var hNorm = [Double](repeating: 0, count: nr), rz = hNorm, pq = hNorm, rr = hNorm
+        var alpha = hNorm, beta = hNorm
+        var active = [Bool](repeating: true, count: nr)
+        var iterations = 0
+        var worst = 0.0
+        h.withUnsafeBufferPointer { hp in
+            res.withUnsafeMutableBufferPointer { rp in
+                z.withUnsafeMutableBufferPointer { zp in
+                    p.withUnsafeMutableBufferPointer { pp in
+                        sp.withUnsafeMutableBufferPointer { qp in
+                            t.withUnsafeMutableBufferPointer { tp in
+                                let H = hp.baseAddress!, R = rp.baseAddress!, Z = zp.baseAddress!
+                                let P = pp.baseAddress!, SP = qp.baseAddress!, T = tp.baseAddress!
+                                dot(H, H, into: &hNorm)
+                                for r in 0..<nr { hNorm[r] = hNorm[r].squareRoot() }
+                                // x₀ = Q⁻¹ h (the one-sweep approximation), r₀ = h − S x₀.
+                                applyQInverse(H, X)
+                                applyS(X, SP, T)
+                                for i in 0..<size { R[i] = H[i] - SP[i] }
+                                applyQInverse(R, Z)
+                                P.update(from: Z, count: size)
+                                dot(R, Z, into: &rz)
+                                while true {
+                                    dot(R, R, into: &rr)
+                                    worst = 0
+                                    for r in 0..<nr {
+                                        let rel = hNorm[r] > 0 ? rr[r].squareRoot() / hNorm[r] : 0
+                                        active[r] = rel > tolerance && rz[r] > 0
+                                        worst = max(worst, rel)
+                                    }
+                                    if !active.contains(true) || iterations >= maxIterations { break }
+                                    iterations += 1
+                                    applyS(P, SP, T)
+                                    dot(P, SP, into: &pq)
+                                    for r in 0..<nr { alpha[r] = active[r] && pq[r] > 0 ? rz[r] / pq[r] : 0 }
+                                    for i in 0..<n {
+                                        let o = i * nr
+                                        for r in 0..<nr {
+                                            X[o + r] += alpha[r] * P[o + r]
+                                            R[o + r] -= alpha[r] * SP[o + r]
+                                        }
+                                    }
+                                    applyQInverse(R, Z)
+                                    var rzNew = rz
+                                    dot(R, Z, into: &rzNew)
+                                    for r in 0..<nr { beta[r] = active[r] && rz[r] > 0 ? rzNew[r] / rz[r] : 0 }
+                                    rz = rzNew
+                                    for i in 0..<n {
+                                        let o = i * nr
+                                        for r in 0..<nr { P[o + r] = Z[o + r] + beta[r] * P[o + r] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (iterations, worst, !active.contains(true))
     }
 }
