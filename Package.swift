@@ -75,15 +75,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]),
-        .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels", "SIMDKernels"]),
-        .testTarget(name: "CrossbarTests", dependencies: ["Crossbar", "NumericKernels"]),
+        // Shared test support (repository root, temporary folders, process runner, dataset and
+        // tool probes, random matrices, the exact MVM reference), used by every test target.
+        .target(name: "TestSupport", dependencies: ["NumericKernels"], path: "Tests/TestSupport", exclude: ["README.md"]),
+        .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels", "SIMDKernels", "TestSupport"]),
+        .testTarget(name: "CrossbarTests", dependencies: ["Crossbar", "NumericKernels", "TestSupport"]),
         .testTarget(
-            name: "NetworksTests", dependencies: ["Networks", "Crossbar", "NumericKernels"],
+            name: "NetworksTests", dependencies: ["Networks", "Crossbar", "NumericKernels", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "EnergyTests", dependencies: ["Energy", "Networks", "Crossbar", "NumericKernels"]),
+        .testTarget(name: "EnergyTests", dependencies: ["Energy", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),
         .testTarget(
             name: "ExperimentKitTests",
-            dependencies: ["ExperimentKit", "Energy", "Networks", "Crossbar", "NumericKernels"]),
+            dependencies: ["ExperimentKit", "Energy", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

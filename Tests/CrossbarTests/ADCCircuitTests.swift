@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// The SAR and ramp ADC circuit models (Spear et al., IEEE JXCDC 2023): closed forms without

@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// The sinh cell I–V law (Guan, Yu, Wong, IEEE EDL 2012) in the array stage: closed forms

@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Per-column drift compensation (PHYSICS.md §4). With one non-zero weight per output

@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Converter stages (PHYSICS.md §2): ADC range policies (fixed, calibrated per tile and per

@@ -1,6 +1,7 @@
 import Foundation
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// The RRAM (NeuRRAM) and HERMES PCM device models: closed-form values of the fits at

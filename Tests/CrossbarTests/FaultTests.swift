@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Faults and variability (PHYSICS.md §6): stuck-at sets, gMax spread, finite conductance

@@ -1,6 +1,7 @@
 import Crossbar
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Tests of the IR-drop solver (`CrossbarNetwork`, `TileIRDrop`, PHYSICS.md §5): exact

@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Mappings (PHYSICS.md §1): differential pair, offset with a reference column or digital

@@ -1,6 +1,7 @@
 import Crossbar
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Tests of `PCMDevice` against the closed forms of PHYSICS.md §3 (Nandakumar et al.,

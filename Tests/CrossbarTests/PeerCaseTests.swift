@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// The cases that peer simulators got wrong (issue 3), each with the value worked out from

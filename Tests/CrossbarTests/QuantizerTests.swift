@@ -1,4 +1,5 @@
 import Crossbar
+import TestSupport
 import Testing
 
 /// Tests of `Quantizer` (DAC and ADC): level counts, steps, clipping, rounding and the

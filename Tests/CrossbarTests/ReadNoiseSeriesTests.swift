@@ -1,6 +1,7 @@
 import Crossbar
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Tests of the 1/f read-noise time series (`ReadNoiseSeries`, `ProgrammedMatrix.readoutSeries`,

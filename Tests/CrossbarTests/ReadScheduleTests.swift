@@ -1,5 +1,6 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 import Testing
 
 /// A tile read is one sequence of stages (`TileRead`) run by a schedule that groups

@@ -1,12 +1,12 @@
 import Crossbar
 import NumericKernels
+import TestSupport
 
 /// Helpers shared by the tests of the fault, mapping, converter and device stages.
 enum Stage {
-    /// A `[rows × columns]` matrix of uniforms in [lo, hi) from a fixed seed.
+    /// A `[rows × columns]` matrix of uniforms in [lo, hi) (`TestSupport.randomMatrix`).
     static func uniform(_ rows: Int, _ columns: Int, seed: UInt64, _ lo: Float = -1, _ hi: Float = 1) -> Matrix {
-        var g = Xoshiro256(seed: seed)
-        return Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in lo + (hi - lo) * g.nextUniform() })
+        randomMatrix(rows, columns, seed: seed, lo, hi)
     }
 
     /// Ideal hardware on `rows × columns` tiles, then `configure`.
@@ -30,33 +30,11 @@ enum Stage {
         return (y, stats)
     }
 
-    /// x·Wᵀ in Double, `[batch × outputs]`, and Σᵢ|wⱼᵢ·xᵢ| per element.
-    static func exact(_ x: Matrix, _ w: Matrix) -> (value: [Double], scale: [Double]) {
-        var v = [Double](repeating: 0, count: x.rows * w.rows), s = v
-        for b in 0..<x.rows {
-            for j in 0..<w.rows {
-                var a = 0.0, t = 0.0
-                for i in 0..<x.columns {
-                    let p = Double(w[j, i]) * Double(x[b, i])
-                    a += p
-                    t += abs(p)
-                }
-                v[b * w.rows + j] = a
-                s[b * w.rows + j] = t
-            }
-        }
-        return (v, s)
-    }
+    /// The exact reference (`TestSupport.exactMVM`).
+    static func exact(_ x: Matrix, _ w: Matrix) -> (value: [Double], scale: [Double]) { exactMVM(x, w) }
 
-    /// Largest |y − exact| / scale.
-    static func worstRelative(_ y: Matrix, _ e: (value: [Double], scale: [Double])) -> Double {
-        var worst = 0.0
-        for (g, (v, s)) in zip(y.values, zip(e.value, e.scale)) {
-            let d = abs(Double(g) - v)
-            worst = max(worst, s > 0 ? d / s : (d == 0 ? 0 : .infinity))
-        }
-        return worst
-    }
+    /// Largest |y − exact| / scale (`TestSupport.worstRelativeError`).
+    static func worstRelative(_ y: Matrix, _ e: (value: [Double], scale: [Double])) -> Double { worstRelativeError(y, e) }
 
     /// Index of the first largest element of each row.
     static func argmax(_ m: Matrix) -> [Int] {

@@ -2,6 +2,7 @@ import Crossbar
 import Energy
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 /// A model whose only non-zero constants are the cell read (V_read, t_int) and a tiny ADC,

@@ -1,6 +1,7 @@
 import Energy
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 /// A made-up GPU with round numbers for hand computation: 100 W, 1e12 op/s FP32,

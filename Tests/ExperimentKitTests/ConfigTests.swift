@@ -1,6 +1,7 @@
 import Crossbar
 import ExperimentKit
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ConfigTests {

@@ -3,6 +3,7 @@ import ExperimentKit
 import Foundation
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 /// A small experiment (2 000 training images, 1 epoch, 500 test images) in a temp folder.

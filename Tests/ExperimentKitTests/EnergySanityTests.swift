@@ -3,6 +3,7 @@ import Energy
 import ExperimentKit
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 /// The energy model's totals against published chips (ENERGY.md, "Measured analogue chips"),

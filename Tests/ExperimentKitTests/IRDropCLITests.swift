@@ -3,6 +3,7 @@ import ExperimentKit
 import Foundation
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 /// `aimc mvm` with the IR-drop keys and `--reads`, and `aimc ir-drop`, end to end: the CLI must

@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import TestSupport
 import Testing
 
 /// No silent no-op: every documented key, set to another allowed value, either changes the

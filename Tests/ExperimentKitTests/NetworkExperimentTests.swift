@@ -2,20 +2,12 @@ import Crossbar
 import Foundation
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 import ExperimentKit
 
-private var pythonNumPy: Bool {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import numpy"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return false }
-    p.waitUntilExit()
-    return p.terminationStatus == 0
-}
+private let pythonNumPy = python3Has("numpy")
 
 @Suite struct NetworkImportTests {
     /// The worked example end to end: Examples/import/export_numpy.py writes the network of

@@ -2,12 +2,10 @@ import ExperimentKit
 import Foundation
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
-private var pythonSklearn: Bool {
-    FileManager.default.fileExists(atPath: "/usr/bin/python3")
-        && (try? runProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", "import sklearn, numpy"]))?.0 == 0
-}
+private let pythonSklearn = python3Has("sklearn", "numpy")
 
 /// One network stack: every architecture runs through the same runner, on any dataset.
 @Suite(.serialized) struct OneStackTests {

@@ -2,6 +2,7 @@ import Crossbar
 import ExperimentKit
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Device files and the stage keys (faults, mappings, converters, devices, per-column

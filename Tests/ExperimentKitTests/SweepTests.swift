@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct SweepSpecTests {

@@ -1,14 +1,11 @@
 import Foundation
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 @Suite struct ArraysDatasetTests {
-    static func temp() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("aimc-arrays-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temp() throws -> URL { try temporaryDirectory() }
 
     /// A valid dataset: 6 training and 3 test images [1 × 2 × 3], labels 0…4.
     static func arrays() -> [String: NumpyArray] {

@@ -1,6 +1,7 @@
 import Crossbar
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 import Networks

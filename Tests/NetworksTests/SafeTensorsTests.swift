@@ -1,5 +1,6 @@
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 import Networks

@@ -1,6 +1,7 @@
 import Crossbar
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 @Suite struct SharedForwardTests {

@@ -1,5 +1,6 @@
 import Networks
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Guards the weights cache: a change to what decides trained weights must come with a new

@@ -1,4 +1,5 @@
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Tests of the OpenBLAS wrappers against a naive double-precision loop.

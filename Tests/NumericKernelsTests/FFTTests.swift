@@ -1,5 +1,6 @@
 import Foundation
 import NumericKernels
+import TestSupport
 import Testing
 
 @Suite struct FFTTests {

@@ -1,6 +1,7 @@
 import Foundation
 import NumericKernels
 import SIMDKernels
+import TestSupport
 import Testing
 
 @Suite struct GaussianSIMDTests {

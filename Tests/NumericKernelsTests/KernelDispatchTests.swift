@@ -1,5 +1,6 @@
 import NumericKernels
 import SIMDKernels
+import TestSupport
 import Testing
 
 /// Every compiled variant of the vectorised loops gives bit-identical results; the CPU

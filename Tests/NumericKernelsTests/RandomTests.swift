@@ -1,4 +1,5 @@
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Tests of `Xoshiro256`: determinism, independence of streams, and the first two

@@ -1,4 +1,5 @@
 import NumericKernels
+import TestSupport
 import Testing
 
 /// Tests of `Summary` (mean, sample standard deviation, Student-t 95 % interval) and
