@@ -88,5 +88,5 @@ let package = Package(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit", "Energy", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

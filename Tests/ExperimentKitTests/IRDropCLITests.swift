@@ -76,7 +76,8 @@ import Testing
         (status, _, err) = try runProcess(exe, ["mvm", "--config", Self.ideal] + args)
         #expect(status == 0, "\(err)")
         let iv = try NPY.read(URL(fileURLWithPath: out)).floats()
-        #expect(Set((0..<5).map { Array(iv[($0 * 36)..<(($0 + 1) * 36)]) }).count == 1)
+        let rows: [[Float]] = (0..<5).map { (r: Int) -> [Float] in Array(iv[(r * 36)..<((r + 1) * 36)]) }
+        #expect(Set(rows).count == 1)
     }
 
     /// Option errors are user errors: a misspelt mode, --read-interval without --reads, an

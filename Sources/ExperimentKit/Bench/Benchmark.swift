@@ -208,24 +208,33 @@ public struct Benchmark {
 }
 
 /// Runs `body(i)` for i in 0..<n on `threads` workers, rethrowing the first error.
+///
+/// `body` must synchronise what it shares (the callers write their results under a lock or
+/// into disjoint slots); the work list and the first error are shared here under a lock.
 func parallelForEach(_ n: Int, threads: Int, _ body: @escaping (Int) throws -> Void) throws {
-    let lock = NSLock()
-    var next = 0
-    var failure: Error?
+    /// The workers' shared state; every access holds `lock`.
+    final class Shared: @unchecked Sendable {
+        let lock = NSLock()
+        var next = 0
+        var failure: Error?
+        let body: (Int) throws -> Void
+        init(_ body: @escaping (Int) throws -> Void) { self.body = body }
+    }
+    let shared = Shared(body)
     DispatchQueue.concurrentPerform(iterations: max(1, min(threads, n))) { _ in
         while true {
-            lock.lock()
-            let i = next
-            next += 1
-            let stop = failure != nil
-            lock.unlock()
+            shared.lock.lock()
+            let i = shared.next
+            shared.next += 1
+            let stop = shared.failure != nil
+            shared.lock.unlock()
             if i >= n || stop { return }
-            do { try body(i) } catch {
-                lock.lock()
-                failure = error
-                lock.unlock()
+            do { try shared.body(i) } catch {
+                shared.lock.lock()
+                shared.failure = error
+                shared.lock.unlock()
             }
         }
     }
-    if let failure { throw failure }
+    if let failure = shared.failure { throw failure }
 }

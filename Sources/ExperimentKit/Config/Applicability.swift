@@ -11,17 +11,17 @@ import Networks
 enum Applicability {
     /// A rule: the keys (exact, or a prefix ending in `.`) apply only when `applies` holds;
     /// `why` says when they do.
-    struct Rule {
+    struct Rule: Sendable {
         let keys: [String]
         let why: String
-        let applies: (ExperimentConfig) throws -> Bool
+        let applies: @Sendable (ExperimentConfig) throws -> Bool
 
         func matches(_ key: String) -> Bool {
             keys.contains { $0.hasSuffix(".") ? key.hasPrefix($0) : key == $0 }
         }
     }
 
-    static func device(_ kinds: Set<DeviceKind>) -> (ExperimentConfig) -> Bool { { kinds.contains($0.hardware.deviceKind) } }
+    static func device(_ kinds: Set<DeviceKind>) -> @Sendable (ExperimentConfig) -> Bool { { kinds.contains($0.hardware.deviceKind) } }
 
     /// The rules of experiment keys (never from an include).
     static let experimentRules: [Rule] = [

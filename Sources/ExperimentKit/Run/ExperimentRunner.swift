@@ -176,7 +176,9 @@ public final class ExperimentRunner {
         let usesDevice = hwa.noise == .pcm || hwa.driftAwareEpochs > 0
         return try e.encode(F(
             dataset: try config.datasetIdentity(), trainLimit: config.trainLimit, architecture: config.architecture.rawValue,
-            network: String(describing: description), training: config.training, hardwareAware: hwa.isEnabled ? hwa : nil,
+            // JSON with sorted keys: the same text in every process (a Dictionary's description
+            // follows the process's hash seed).
+            network: String(decoding: try e.encode(description), as: UTF8.self), training: config.training, hardwareAware: hwa.isEnabled ? hwa : nil,
             device: usesDevice ? String(describing: hwa.device) : nil, schedule: try config.learningRateSchedule().rawValue, format: 2,
             code: TrainingNumerics.version))
     }

@@ -27,7 +27,7 @@ import NumericKernels
 /// `.shortcut.<j>`). Arrays: `<name>.weight` and `<name>.bias` (linear `[out, in]`, conv2d
 /// `[out, in, kh, kw]`), batch norm `<name>.weight` (γ), `.bias` (β), `.running_mean`,
 /// `.running_var`.
-public struct NetworkDescription: Equatable, Sendable {
+public struct NetworkDescription: Equatable, Sendable, Codable {
     public var inputShape: [Int]
     public var layers: [LayerDescription]
 
@@ -204,8 +204,8 @@ public struct NetworkDescription: Equatable, Sendable {
 }
 
 /// One layer of a `NetworkDescription` (see there for types and keys).
-public struct LayerDescription: Equatable, Sendable {
-    public enum Kind: String, Sendable, CaseIterable {
+public struct LayerDescription: Equatable, Sendable, Codable {
+    public enum Kind: String, Sendable, CaseIterable, Codable {
         case linear, conv2d
         case maxPool = "max_pool", avgPool = "avg_pool", globalAvgPool = "global_avg_pool"
         case batchNorm = "batch_norm", relu, flatten, dropout, residual

@@ -177,7 +177,7 @@ struct WireGrid {
         }
         let results = Results(nb * na, blocks)
         let lock = NSLock()
-        let work: (Int) -> Void = { k in
+        let work: @Sendable (Int) -> Void = { k in
             let a0 = k * block
             let nr = min(block, na - a0)
             var v = [Double](repeating: 0, count: nr * na)
