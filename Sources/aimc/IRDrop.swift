@@ -41,56 +41,23 @@ struct IRDropCommand: ParsableCommand {
 
     func run() throws {
         try userErrors {
-            var rng = Xoshiro256(seed: seed, stream: [0x1D])
-            let g = Matrix(rows: columns, columns: rows, values: (0..<(rows * columns)).map { _ in Float(gMin + (gMax - gMin) * Double(rng.nextUniform())) })
-            let inputs = (0..<batch).map { _ in (0..<rows).map { _ in readVoltage * Double(rng.nextUniform()) } }
-            let net = try CrossbarNetwork(conductances: g, rowWireResistance: wireResistance, columnWireResistance: wireResistance)
+            var study = IRDropStudy()
+            (study.rows, study.columns, study.wireResistance, study.gMin, study.gMax) = (rows, columns, wireResistance, gMin, gMax)
+            (study.readVoltage, study.batch, study.threads, study.seed, study.tolerance) = (readVoltage, batch, threads, seed, tolerance)
             print("IR drop: \(rows) × \(columns) array, r = \(wireResistance) Ω per segment, g in [\(gMin), \(gMax)] S, seed \(seed)")
-            let (exact, er) = try net.effectiveConductance(mode: .exact, tolerance: tolerance, threads: threads)
-            let (approx, ar) = try net.effectiveConductance(mode: .approximate)
-            print(String(format: "  exact:       %.4f s  (%d PCG iterations, residual %.1e, %d thread(s))", er.seconds, er.iterations, er.relativeResidual, threads))
-            print(String(format: "  approximate: %.4f s", ar.seconds))
-            func currents(_ a: Matrix, _ v: [Double]) -> [Double] {
-                (0..<columns).map { j in (0..<rows).reduce(0.0) { $0 + Double(a[j, $1]) * v[$1] } }
-            }
-            var worstA = 0.0, sumA = 0.0, worstI = 0.0, sumI = 0.0, n = 0.0
-            for v in inputs {
-                let e = currents(exact, v), a = currents(approx, v), i = currents(g, v)
-                for j in 0..<columns where e[j] != 0 {
-                    let da = abs(a[j] - e[j]) / abs(e[j]), di = abs(i[j] - e[j]) / abs(e[j])
-                    worstA = max(worstA, da)
-                    worstI = max(worstI, di)
-                    sumA += da
-                    sumI += di
-                    n += 1
-                }
-            }
+            let (solved, r) = try study.solve()
+            print(String(format: "  exact:       %.4f s  (%d PCG iterations, residual %.1e, %d thread(s))", r.exactSeconds, r.exactIterations, r.exactResidual, threads))
+            print(String(format: "  approximate: %.4f s", r.approximateSeconds))
             print(String(format: "  output currents vs exact over %d inputs: approximate max %.3e mean %.3e; ideal wires max %.3e mean %.3e (relative)",
-                         batch, worstA, sumA / max(n, 1), worstI, sumI / max(n, 1)))
+                         batch, r.approximateMax, r.approximateMean, r.idealMax, r.idealMean))
             guard netlist != nil || ngspice else { return }
-            let circuits = ConfigLoader.circuitsRoot(near: nil)
-            let template = try String(contentsOf: circuits.appendingPathComponent("spice/crossbar-read.cir"), encoding: .utf8)
-            let deck = try SpiceNetlist.render(template: template, network: net, voltages: inputs[0], direction: .forward,
-                                               title: "aimc ir-drop \(rows)x\(columns) r=\(wireResistance) seed \(seed)")
+            let deck = try study.netlist(solved, circuits: ConfigLoader.circuitsRoot(near: nil))
             let path = netlist ?? FileManager.default.temporaryDirectory.appendingPathComponent("aimc-ir-drop-\(getpid()).cir").path
             try deck.write(toFile: path, atomically: true, encoding: .utf8)
             print("  netlist: \(path)")
             guard ngspice else { return }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["ngspice", "-b", path]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = Pipe()
-            let start = Date()
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let spice = try SpiceNetlist.parseCurrents(String(decoding: data, as: UTF8.self), outputs: columns)
-            let e = currents(exact, inputs[0]), a = currents(approx, inputs[0])
-            let de = zip(e, spice).map { abs($0 - $1) / abs($1) }.max() ?? 0
-            let da = zip(a, spice).map { abs($0 - $1) / abs($1) }.max() ?? 0
-            print(String(format: "  vs ngspice (%.2f s): exact max %.3e, approximate max %.3e (relative, first input)", Date().timeIntervalSince(start), de, da))
+            let c = try study.compareWithNgspice(solved, deck: path)
+            print(String(format: "  vs ngspice (%.2f s): exact max %.3e, approximate max %.3e (relative, first input)", c.seconds, c.exact, c.approximate))
         }
     }
 }
