@@ -120,6 +120,12 @@ public struct HardwareSpec: Sendable {
         return h
     }
 
+    /// The conductance range [gMin, gMax] (S) of every device model: weights map onto it
+    /// (kept in `pcm`, the record every model's range is read from).
+    public var gMax: Float { pcm.gMax }
+    /// Smallest conductance (S), the target of a zero weight's device.
+    public var gMin: Float { pcm.gMin }
+
     /// The device model selected by `deviceKind`.
     public var device: any ProgrammingStatistics {
         switch deviceKind {

@@ -61,7 +61,7 @@ enum TileMapper {
         groupRange: [(lo: Float, hi: Float)], spec: HardwareSpec
     ) -> TileMapping {
         let rows = rowRange.count, cols = columnRange.count
-        let gMax = spec.pcm.gMax, gMin = spec.pcm.gMin, span = gMax - gMin
+        let gMax = spec.gMax, gMin = spec.gMin, span = gMax - gMin
         let k = spec.slicing.slices
         let channels = cols * k
         let levels = spec.faults.conductanceLevels

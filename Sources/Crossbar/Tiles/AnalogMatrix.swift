@@ -76,7 +76,7 @@ public struct AnalogMatrix: Sendable {
         self.outputs = weights.rows
         self.inputs = weights.columns
         self.spec = spec
-        let gMax = spec.pcm.gMax, gMin = spec.pcm.gMin
+        let gMax = spec.gMax, gMin = spec.gMin
         let span = gMax - gMin
         let layerMax = weights.maxAbs
         var tiles: [TileMapping] = []
@@ -152,8 +152,8 @@ public struct AnalogMatrix: Sendable {
             var gp = [Float](repeating: 0, count: n), np = gp
             var gm = [Float](repeating: 0, count: t.targetMinus.count), nm = gm
             // Device-to-device spread of gMax scales the targets (stream [7, k, 2]).
-            let targetPlus = spec.faults.spreadTargets(t.targetPlus, gMin: spec.pcm.gMin, seed: seed, stream: [RandomStream.faults.rawValue, UInt64(k), 2])
-            let targetMinus = spec.faults.spreadTargets(t.targetMinus, gMin: spec.pcm.gMin, seed: seed, stream: [RandomStream.faults.rawValue, UInt64(k), 3])
+            let targetPlus = spec.faults.spreadTargets(t.targetPlus, gMin: spec.gMin, seed: seed, stream: [RandomStream.faults.rawValue, UInt64(k), 2])
+            let targetMinus = spec.faults.spreadTargets(t.targetMinus, gMin: spec.gMin, seed: seed, stream: [RandomStream.faults.rawValue, UInt64(k), 3])
             targetPlus.withUnsafeBufferPointer { tp in
                 gp.withUnsafeMutableBufferPointer { g in
                     np.withUnsafeMutableBufferPointer { v in device.program(targets: tp, programmed: g, nu: v, rng: &rng) }
@@ -165,7 +165,7 @@ public struct AnalogMatrix: Sendable {
                 }
             }
             // Stuck-at and dead devices (streams [7, k, 0] and [7, k, 1]).
-            spec.faults.apply(to: t, plus: &gp, nuPlus: &np, minus: &gm, nuMinus: &nm, gMax: spec.pcm.gMax, gMin: spec.pcm.gMin, seed: seed, tile: UInt64(k))
+            spec.faults.apply(to: t, plus: &gp, nuPlus: &np, minus: &gm, nuMinus: &nm, gMax: spec.gMax, gMin: spec.gMin, seed: seed, tile: UInt64(k))
             let exact = DriftReference.exact(t, plus: gp, minus: gm)
             programmed.append(
                 ProgrammedTile(

@@ -27,11 +27,6 @@ enum StageBuilder {
         m.driftStd = BranchFit(logBranch: try t.floats(p + "device.hermes.drift_std_branch"), polynomial: try t.floats(p + "device.hermes.drift_std_polynomial"))
         m.readNoise = BranchFit(logBranch: try t.floats(p + "device.hermes.read_noise_branch"), polynomial: try t.floats(p + "device.hermes.read_noise_polynomial"))
         h.hermes = m
-        // The pcm model indexes exactly three coefficients: pad here, HardwareSpec.validate
-        // reports a wrong count for pcm.
-        if h.deviceKind != .pcm, coefficients.count != 3 {
-            h.pcm.programmingNoiseCoefficients = [0.26348, 1.9650, -1.1731]
-        }
         // Faults and variability.
         var f = FaultSpec()
         f.stuckAtGMax = try t.double(p + "faults.stuck_at_g_max")

@@ -50,7 +50,7 @@ public struct RunSummary: Codable, Sendable {
         /// The summary of a hardware spec.
         public init(_ h: HardwareSpec) {
             device = h.deviceKind.rawValue
-            gMax = Double(h.pcm.gMax)
+            gMax = Double(h.gMax)
             tileRows = h.tileRows
             tileColumns = h.tileColumns
             dacBits = h.dac.bits
