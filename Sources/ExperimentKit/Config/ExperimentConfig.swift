@@ -119,6 +119,7 @@ public struct ExperimentConfig: Sendable {
         let th = try t.int("evaluation.threads")
         threads = th == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : th
         warnings = try Applicability.check(self)
+        try checkMemory()
     }
 
     /// The resolved config as YAML: every documented key that applies to this run (see

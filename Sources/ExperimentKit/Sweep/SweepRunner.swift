@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import NumericKernels
 
 /// One point of a sweep: the assignments it makes and its fully resolved config.
 public struct SweepPoint: Sendable {
@@ -45,6 +46,7 @@ public final class SweepRunner {
         let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: configPath).deletingLastPathComponent())
         let base = try ExperimentConfig.load(path: configPath, overrides: overrides)
         directory = base.resultsDirectory.appendingPathComponent("sweep")
+        try spec.checkSize()
         let assignmentsList = spec.isEmpty ? [[]] : spec.points()
         var pts: [SweepPoint] = []
         for (i, assignments) in assignmentsList.enumerated() {
@@ -66,10 +68,13 @@ public final class SweepRunner {
     static func expandAlias(key: String, value: String, circuits: URL) throws -> [String] {
         guard key == "device" else { return ["\(key)=\(value)"] }
         let file = circuits.appendingPathComponent("devices/\(value).yaml")
-        guard FileManager.default.fileExists(atPath: file.path) else {
+        // A device is a file name in Circuits/devices, never a path out of it (../presets/…).
+        let plainName = !value.isEmpty && !value.contains("/") && !value.contains("\\") && !value.hasPrefix(".")
+        guard plainName, FileManager.default.fileExists(atPath: file.path) else {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: circuits.appendingPathComponent("devices").path)) ?? [])
                 .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-            throw ConfigError("sweep axis device = \(value): no file \(file.path); allowed: \(names.joined(separator: ", "))")
+            let why = plainName ? "no file \(file.path)" : "a device is the name of a file in \(circuits.appendingPathComponent("devices").path), not a path"
+            throw ConfigError("sweep axis device = \(Clip.middle(value, 200)): \(why); allowed: \(names.joined(separator: ", "))")
         }
         let tree = try ConfigLoader.expandIncludes(ConfigLoader.read(file.path), file: file.path, circuits: circuits)
         return tree.leaves().filter { $0.path.hasPrefix("device.") }.map { "hardware.\($0.path)=\($0.node.yaml())" }

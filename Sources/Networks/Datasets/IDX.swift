@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 
 #if canImport(CZlibSystem)
     // The package's zlib shim (named so as not to clash with ZIPFoundation's `CZlib`).
@@ -85,8 +86,11 @@ public enum IDX {
         func fail(_ message: String) -> NetworksError {
             NetworksError(.fileFormat, "\(path): corrupt gzip data: \(message)")
         }
+        // A small gzip stream can inflate to gigabytes: stop at the memory limit.
+        let cap: Int
+        do { cap = try MemoryBudget.limit() } catch let e as ResourceLimitError { throw NetworksError(.io, e.message) }
         var output: [UInt8] = []
-        output.reserveCapacity(input.count * 4)
+        output.reserveCapacity(min(input.count * 4, cap))
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var stream = z_stream()
         guard inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
@@ -109,6 +113,9 @@ public enum IDX {
                         return inflate(&stream, Z_NO_FLUSH)
                     }
                     output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+                    if output.count > cap {
+                        throw fail("it inflates to more than the memory limit of \(MemoryBudget.format(cap)) (\(MemoryBudget.environmentVariable))")
+                    }
                 } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
                 consumed += available - Int(stream.avail_in)
                 switch status {

@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 import ZIPFoundation
 
 /// Reads and writes NumPy `.npz` archives, the format of `numpy.savez` and
@@ -32,13 +33,31 @@ public enum NPZ {
             throw NetworksError(.fileFormat, "\(path): not a valid .npz (zip) archive: \(error)")
         }
         var arrays: [String: NumpyArray] = [:]
+        // Decompressed sizes are checked against the memory limit before and while
+        // inflating: a few MB of deflate data can claim (or hold) gigabytes.
+        let cap: Int
+        do { cap = try MemoryBudget.limit() } catch let e as ResourceLimitError { throw NetworksError(.io, e.message) }
+        var inflated = 0
         for entry in archive where entry.type == .file {
             let entryName = entry.path
             let name = entryName.hasSuffix(".npy") ? String(entryName.dropLast(4)) : entryName
+            let declared = Int(clamping: entry.uncompressedSize)
+            guard declared <= cap - inflated else {
+                throw NetworksError(
+                    .fileFormat,
+                    "\(path): entry '\(Clip.middle(entryName, 200))' inflates to \(MemoryBudget.format(declared)), more than the memory limit "
+                        + "of \(MemoryBudget.format(cap)) (\(MemoryBudget.environmentVariable)) leaves for it")
+            }
             var contents = Data()
             let checksum: CRC32
             do {
-                checksum = try archive.extract(entry, skipCRC32: false) { chunk in contents.append(chunk) }
+                checksum = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard contents.count + chunk.count <= declared else { throw OverLong() }
+                    contents.append(chunk)
+                }
+            } catch is OverLong {
+                throw NetworksError(
+                    .fileFormat, "\(path): entry '\(Clip.middle(entryName, 200))' inflates to more than the \(declared) bytes the archive records")
             } catch {
                 throw NetworksError(
                     .fileFormat, "\(path): entry '\(entryName)' cannot be extracted: \(error)")
@@ -60,6 +79,7 @@ public enum NPZ {
             guard arrays[name] == nil else {
                 throw NetworksError(.fileFormat, "\(path): two entries hold the array '\(name)'")
             }
+            inflated += contents.count
             arrays[name] = try NPY.decode(contents, name: "\(path) entry '\(entryName)'")
         }
         return arrays
@@ -108,6 +128,8 @@ public enum NPZ {
         }
         try AtomicFile.write(data, to: url)
     }
+
+    private struct OverLong: Error {}
 
     private static func hex(_ value: CRC32) -> String { "0x" + String(value, radix: 16, uppercase: false) }
 
