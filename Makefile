@@ -1,6 +1,7 @@
 # aimc — analogue in-memory-compute simulator.
 #   make run    set up, build and run the main job (Experiments/fashion-mlp-pcm.yaml)
-#   make test   set up, build and run the test suite (with the Slurm test, make test-slurm)
+#   make test   set up, build and run the test suite (with the Slurm test, make test-slurm, and the
+#               hostile-input corpus, make test-hostile)
 #   make bench  measure the simulator's speed on this machine (BENCHMARKS.md)
 #   make python build libaimc_c and install the Python package (python/) for /usr/bin/python3
 # Set-up installs the missing Debian packages (with sudo when not root).
@@ -16,7 +17,7 @@ PYTHON       ?= /usr/bin/python3
 LIBAIMC      := .build/release/libaimc_c.so
 PYENV        := AIMC_LIBRARY=$(CURDIR)/$(LIBAIMC) PYTHONPATH=$(CURDIR)/python$${PYTHONPATH:+:$$PYTHONPATH}
 
-.PHONY: all setup build run test test-slurm test-python python bench keys clean
+.PHONY: all setup build run test test-slurm test-hostile test-python python bench keys clean
 
 all: build
 
@@ -49,7 +50,7 @@ run: build
 
 # The Slurm test (a sweep as a job array on a one-node cluster started here, ~15 s) runs
 # first, so that the swift test summary closes the output.
-test: setup test-slurm
+test: setup test-slurm test-hostile
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 	@$(MAKE) --no-print-directory test-python
@@ -59,6 +60,11 @@ test: setup test-slurm
 test-python: build
 	@$(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider python/tests; rc=$$?; \
 	if [ $$rc = 5 ]; then echo "make test-python: pytest collected no tests in python/tests"; exit 1; fi; exit $$rc
+
+# The hostile-input corpus (Tests/hostile): a few hundred bad files, flags and values, each
+# refused with a first line naming the problem, no crash and no file left (~30 s).
+test-hostile: build
+	bash Tests/hostile/bad-inputs.sh $(AIMC)
 
 test-slurm: build
 	$(SUDO) env PATH="$$PATH" bash Tests/slurm/sweep-on-slurm.sh

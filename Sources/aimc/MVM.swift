@@ -86,7 +86,7 @@ struct MVM: ParsableCommand {
             let batch = x.shape.count == 2 ? x.shape[0] : 1
             let width = x.shape.last!
             guard width == w.shape[1] else {
-                throw NetworksError(.shape, "X has shape \(x.shape) but W has shape \(w.shape): X's last axis must equal W's inputs (\(w.shape[1]))")
+                throw NetworksError(.shape, "\(inputs): X has shape \(x.shape) but \(weights): W has shape \(w.shape): X's last axis must equal W's inputs (\(w.shape[1]))")
             }
             // Up-front estimate: the tiles of W, and Y (times --reads, with a programmed copy per read).
             let readCount = self.reads ?? 1

@@ -21,6 +21,10 @@ struct SweepOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Master seed; overrides seed.")
     var seed: UInt64?
 
+    func validate() throws {
+        if let r = repeats, r < 1 { throw ValidationError("--repeats must be ≥ 1 (got \(r))") }
+    }
+
     func makeRunner(log: @escaping (String) -> Void) throws -> SweepRunner {
         let (cli, plain) = try SweepSpec.fromCommandLine(sets: sets, links: links)
         let fileSpec = try SweepSpec.load(path: config) ?? SweepSpec()
@@ -45,7 +49,7 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a parameter sweep: a grid (and linked axes) over any config keys, each point over repeats.",
         discussion: """
-            Results go to <output_dir>/<experiment>/sweep/: points*.jsonl (one line per finished point, appended \
+            Results go to <output_dir>/<experiment>/sweep-<axis keys>/: points*.jsonl (one line per finished point, appended \
             atomically), then sweep.csv, summary.json, table.txt, and figures with report.html (aimc plot; --no-plots to skip). Re-running the same sweep skips \
             finished points. --shard i/N runs a disjoint slice; `aimc merge` combines the slices.
             Example: aimc sweep Experiments/fashion-mlp-pcm.yaml --set hardware.adc.bits=4,6,8,10 --set device=pcm-joshi2020,ideal
