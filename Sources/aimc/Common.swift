@@ -22,7 +22,7 @@ func userErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let e as ExitCode {
         throw e
     } catch {
-        eprint("error: \(error)")
+        eprint("error: \(FileErrorText.describe(error))")
         throw ExitCode(1)
     }
 }

@@ -6,6 +6,18 @@ import Foundation
     import Darwin
 #endif
 
+/// Foundation's file errors (`NSCocoaErrorDomain Code=4 …`, `Code=512 "(null)"`) as a
+/// sentence naming the path and the operating system's reason; other errors unchanged.
+public enum FileErrorText {
+    public static func describe(_ error: Error) -> String {
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        let verb = (NSFileReadUnknownError...NSFileReadUnknownError + 255).contains(ns.code) ? "cannot read" : "cannot write"
+        return "\(verb) \(path ?? "a file"): \(ResultSet.reason(error))"
+    }
+}
+
 /// Writes the files of one run's results as one set, so that a kill never leaves
 /// `analog.csv` of one run beside `summary.json` of another without saying so.
 ///
