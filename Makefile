@@ -64,7 +64,7 @@ test-python: build
 # The hostile-input corpus (Tests/hostile): a few hundred bad files, flags and values, each
 # refused with a first line naming the problem, no crash and no file left (~30 s).
 test-hostile: build
-	bash Tests/hostile/bad-inputs.sh $(AIMC)
+	PYTHON=$(PYTHON) bash Tests/hostile/bad-inputs.sh $(AIMC)
 
 test-slurm: build
 	$(SUDO) env PATH="$$PATH" bash Tests/slurm/sweep-on-slurm.sh

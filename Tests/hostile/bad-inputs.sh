@@ -13,7 +13,8 @@ AIMC=$(cd "$(dirname "$AIMC")" && pwd)/$(basename "$AIMC")
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 FX=$WORK/fx
-python3 "$ROOT/Tests/hostile/make_fixtures.py" "$FX" || { echo "bad-inputs: fixtures not generated (needs python3-numpy)"; exit 1; }
+PY=${PYTHON:-/usr/bin/python3}; [ -x "$PY" ] || PY=python3
+"$PY" "$ROOT/Tests/hostile/make_fixtures.py" "$FX" || { echo "bad-inputs: fixtures not generated (needs python3-numpy)"; exit 1; }
 export AIMC_CIRCUITS_DIR=$ROOT/Circuits AIMC_MEMORY_LIMIT=256M
 unset AIMC_EXECUTABLE
 CFG=$ROOT/Experiments/fashion-mlp-pcm.yaml

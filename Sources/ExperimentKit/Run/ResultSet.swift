@@ -14,6 +14,10 @@ public enum FileErrorText {
         guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
         let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
         let verb = (NSFileReadUnknownError...NSFileReadUnknownError + 255).contains(ns.code) ? "cannot read" : "cannot write"
+        var isDirectory: ObjCBool = false
+        if let path, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "\(verb) \(path): it is a directory, not a file"
+        }
         return "\(verb) \(path ?? "a file"): \(ResultSet.reason(error))"
     }
 }

@@ -82,7 +82,7 @@ public final class SweepRunner {
         return "sweep-" + safe.prefix(80) + "-" + String(format: "%016llx", h)
     }
 
-    /// The lock held while this process runs points (released when it exits).
+    /// The lock held while `run` runs points (released when it returns or the process exits).
     private var lockDescriptor: Int32 = -1
 
     /// Takes the lock of one points file (`.lock-<points file>`), so that a second identical
@@ -98,6 +98,13 @@ public final class SweepRunner {
             throw ConfigError("another aimc sweep is running the same points in \(directory.path) (lock \(path)); wait for it to finish, or stop it — a rerun afterwards skips its finished points")
         }
         lockDescriptor = fd
+    }
+
+    /// Releases the lock of `lock(_:)` (closing its descriptor; exiting releases it too).
+    func unlock() {
+        guard lockDescriptor >= 0 else { return }
+        close(lockDescriptor)
+        lockDescriptor = -1
     }
 
     /// `device=NAME` loads `Circuits/devices/NAME.yaml` into `hardware.device`; any other key
@@ -157,6 +164,7 @@ public final class SweepRunner {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(shard.map { "points-\($0.index)-of-\($0.count).jsonl" } ?? "points.jsonl")
         try lock(file)
+        defer { unlock() }
         let done = finishedRecords()
         let mine = shardIndices(shard)
         let todo = mine.filter { done[points[$0].hash] == nil }
