@@ -2,6 +2,7 @@
 #   make run    set up, build and run the main job (Experiments/fashion-mlp-pcm.yaml)
 #   make test   set up, build and run the test suite (with the Slurm test, make test-slurm, and the
 #               hostile-input corpus, make test-hostile)
+#   make fuzz   libFuzzer over the file parsers, FUZZ_SECONDS per parser (Fuzz/README.md)
 #   make bench  measure the simulator's speed on this machine (BENCHMARKS.md)
 #   make python build libaimc_c and install the Python package (python/) for /usr/bin/python3
 # Set-up installs the missing Debian packages (with sudo when not root).
@@ -17,7 +18,7 @@ PYTHON       ?= /usr/bin/python3
 LIBAIMC      := .build/release/libaimc_c.so
 PYENV        := AIMC_LIBRARY=$(CURDIR)/$(LIBAIMC) PYTHONPATH=$(CURDIR)/python$${PYTHONPATH:+:$$PYTHONPATH}
 
-.PHONY: all setup build run test test-slurm test-hostile test-python python bench keys clean
+.PHONY: all setup build run test test-slurm test-hostile test-python python bench keys clean fuzz
 
 all: build
 
@@ -68,6 +69,23 @@ test-hostile: build
 
 test-slurm: build
 	$(SUDO) env PATH="$$PATH" bash Tests/slurm/sweep-on-slurm.sh
+
+# Coverage-guided fuzzing (libFuzzer, swiftc -sanitize=fuzzer) of the YAML, IDX, .npy, .npz and
+# .safetensors parsers, FUZZ_SECONDS each, from the committed seeds in Fuzz/corpus; new inputs
+# go to .build-fuzz/corpus/<target>, crashes to .build-fuzz/crash-<target>-*. Exits non-zero
+# on a finding.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= yaml idx npy npz safetensors
+fuzz: setup
+	AIMC_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer --product aimc-fuzz
+	@status=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t; \
+	  echo "make fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  AIMC_FUZZ_TARGET=$$t AIMC_MEMORY_LIMIT=512M .build-fuzz/release/aimc-fuzz .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/crash-$$t- 2> .build-fuzz/fuzz-$$t.log || status=1; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|^==.*ERROR|SUMMARY|Fatal error|DONE" .build-fuzz/fuzz-$$t.log | sed "s/^/  $$t: /"; \
+	done; exit $$status
 
 # Speed on this machine: sgemm ceiling, digital and analogue inference, drift evaluation,
 # IR drop, scaling (see BENCHMARKS.md). Figures, never asserted by tests.

@@ -78,6 +78,12 @@ public enum NetworkImport {
         guard let data = contents, let text = String(data: data, encoding: .utf8) else {
             throw ConfigError("network.definition = \(path): cannot read the file (missing, a directory or not UTF-8)")
         }
+        return try description(yaml: text, file: path)
+    }
+
+    /// Parses a YAML (or JSON) architecture description held in memory (`file` names it).
+    /// - Throws: `ConfigError` naming the file, layer and key.
+    public static func description(yaml text: String, file path: String) throws -> NetworkDescription {
         try YAMLGuard.check(text, file: path)
         let tree: Any?
         do { tree = try Yams.load(yaml: text) } catch {

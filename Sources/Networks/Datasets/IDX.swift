@@ -32,8 +32,13 @@ public enum IDX {
     ///   `0x08`, the rank is not 1…4, or the data are shorter or longer than the
     ///   dimensions require (the message gives both byte counts).
     public static func read(_ url: URL) throws -> (dimensions: [Int], bytes: [UInt8]) {
-        let path = url.path
-        var bytes = [UInt8](try NPY.readFile(url))
+        try decode([UInt8](try NPY.readFile(url)), path: url.path)
+    }
+
+    /// Decodes the bytes of an IDX file (plain or gzip) held in memory; `path` names it in
+    /// errors. The errors of `read(_:)`.
+    public static func decode(_ input: [UInt8], path: String) throws -> (dimensions: [Int], bytes: [UInt8]) {
+        var bytes = input
         let compressed = bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
         if compressed { bytes = try gunzip(bytes, path: path) }
         let after = compressed ? " after gzip decompression" : ""

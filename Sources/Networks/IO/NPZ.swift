@@ -32,6 +32,22 @@ public enum NPZ {
         } catch {
             throw NetworksError(.fileFormat, "\(path): not a valid .npz (zip) archive: \(error)")
         }
+        return try arrays(of: archive, path: path)
+    }
+
+    /// Every array of a `.npz` archive held in memory (`name` names it in errors).
+    /// - Throws: the errors of `read(_:)`.
+    public static func decode(_ data: Data, name: String) throws -> [String: NumpyArray] {
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            throw NetworksError(.fileFormat, "\(name): not a valid .npz (zip) archive: \(error)")
+        }
+        return try arrays(of: archive, path: name)
+    }
+
+    static func arrays(of archive: Archive, path: String) throws -> [String: NumpyArray] {
         var arrays: [String: NumpyArray] = [:]
         // Decompressed sizes are checked against the memory limit before and while
         // inflating: a few MB of deflate data can claim (or hold) gigabytes.
