@@ -81,10 +81,10 @@ fuzz: setup
 	@status=0; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t; \
 	  echo "make fuzz: $$t for $(FUZZ_SECONDS) s"; \
-	  AIMC_FUZZ_TARGET=$$t AIMC_MEMORY_LIMIT=512M .build-fuzz/release/aimc-fuzz .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+	  AIMC_FUZZ_TARGET=$$t AIMC_MEMORY_LIMIT=512M SWIFT_BACKTRACE=enable=no .build-fuzz/release/aimc-fuzz .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
 	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1 \
 	    -artifact_prefix=.build-fuzz/crash-$$t- 2> .build-fuzz/fuzz-$$t.log || status=1; \
-	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|^==.*ERROR|SUMMARY|Fatal error|DONE" .build-fuzz/fuzz-$$t.log | sed "s/^/  $$t: /"; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|^==.*ERROR|SUMMARY|Fatal error|DONE|Test unit written" .build-fuzz/fuzz-$$t.log | sed "s/^/  $$t: /"; \
 	done; exit $$status
 
 # Speed on this machine: sgemm ceiling, digital and analogue inference, drift evaluation,

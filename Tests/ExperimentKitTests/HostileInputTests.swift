@@ -112,4 +112,20 @@ import ExperimentKit
         #expect(manifest.contains("\"a.csv\": {\"bytes\": 2") && manifest.contains("run_id"))
         #expect(try String(contentsOf: dir.appendingPathComponent("a.csv"), encoding: .utf8) == "2\n")
     }
+
+    /// Worker threads for `evaluation.threads: 0` follow the allowed CPUs (Slurm, taskset).
+    @Test func cpuLists() {
+        #expect(CPUCount.cpuListCount("0-3,8,10-11") == 7)
+        #expect(CPUCount.cpuListCount("0") == 1)
+        #expect(CPUCount.cpuListCount("\t0-1\n") == 2)
+        #expect(CPUCount.cpuListCount("3-1") == nil)
+        #expect(CPUCount.cpuListCount("a") == nil)
+        #expect(CPUCount.available() >= 1)
+    }
+
+    /// A network definition with a non-scalar mapping key is refused (Yams.load trapped on
+    /// it; found by make fuzz).
+    @Test func networkDefinitionWithComplexKeyIsRefused() {
+        #expect(throws: ConfigError.self) { try NetworkImport.description(yaml: "? [a]\n: 1\ninput: [6]\n", file: "n.yaml") }
+    }
 }

@@ -185,3 +185,7 @@ idx_dir("bad-gzip", variant(**{"t10k-images-idx3-ubyte": b"\x1f\x8b\x08\x00garba
 idx_dir("label-mismatch", variant(**{"t10k-labels-idx1-ubyte": idx([4])}))
 idx_dir("zero-test", variant(**{"t10k-images-idx3-ubyte": idx([0, 28, 28]), "t10k-labels-idx1-ubyte": idx([0])}))
 idx_dir("missing", {})
+
+# Found by make fuzz: a network definition whose mapping key is not a scalar (Yams.load trapped).
+write("net-complex-key.yaml", "? [a]\n: 1\ninput: [6]\n", "w"); netcfg("def-complex-key", "net-complex-key.yaml")
+write("net-dup-key.yaml", "input: [6]\ninput: [7]\nlayers: []\n", "w"); netcfg("def-dup-key", "net-dup-key.yaml")

@@ -85,6 +85,9 @@ public enum NetworkImport {
     /// - Throws: `ConfigError` naming the file, layer and key.
     public static func description(yaml text: String, file path: String) throws -> NetworkDescription {
         try YAMLGuard.check(text, file: path)
+        // Yams.load traps on a mapping key that is not a scalar (`? [a]` …, found by make fuzz);
+        // the config composer rejects those (and repeated keys) with the line.
+        _ = try ConfigNode.parse(yaml: text, file: path)
         let tree: Any?
         do { tree = try Yams.load(yaml: text) } catch {
             throw ConfigError("\(path): not valid YAML: \(error)")

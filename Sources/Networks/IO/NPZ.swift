@@ -35,12 +35,21 @@ public enum NPZ {
         return try arrays(of: archive, path: path)
     }
 
-    /// Every array of a `.npz` archive held in memory (`name` names it in errors).
+    /// Every array of a `.npz` archive held in memory (`name` names it in errors), read
+    /// through a temporary file by the same code as `read(_:)` (ZIPFoundation's in-memory
+    /// archive traps on an entry that points past the end of the data, found by make fuzz).
     /// - Throws: the errors of `read(_:)`.
     public static func decode(_ data: Data, name: String) throws -> [String: NumpyArray] {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("aimc-npz-\(UUID().uuidString).npz")
+        do {
+            try data.write(to: url)
+        } catch {
+            throw NetworksError(.io, "\(name): cannot stage the archive in \(url.path): \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw NetworksError(.fileFormat, "\(name): not a valid .npz (zip) archive: \(error)")
         }
