@@ -180,9 +180,31 @@ public final class ExperimentRunner {
         let usesDevice = hwa.noise == .pcm || hwa.driftAwareEpochs > 0
         return try e.encode(F(
             dataset: try config.datasetIdentity(), trainLimit: config.trainLimit, architecture: config.architecture.rawValue,
-            network: String(describing: description), training: config.training, hardwareAware: hwa.isEnabled ? hwa : nil,
+            network: Self.canonicalNetwork(description), training: config.training, hardwareAware: hwa.isEnabled ? hwa : nil,
             device: usesDevice ? String(describing: hwa.device) : nil, schedule: try config.learningRateSchedule().rawValue, format: 2,
             code: TrainingNumerics.version))
+    }
+
+    /// The description as text with every layer's `arrayNames` in key order: `String(describing:)`
+    /// prints a Dictionary in an order that changes from process to process (hash seeding),
+    /// which made the weights-cache fingerprint of an MLP differ between runs.
+    static func canonicalNetwork(_ d: NetworkDescription) -> String {
+        var names: [String] = []
+        func strip(_ layers: [LayerDescription], _ path: String) -> [LayerDescription] {
+            layers.enumerated().map { i, layer in
+                var l = layer
+                if !l.arrayNames.isEmpty {
+                    names.append("\(path)\(i): " + l.arrayNames.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+                }
+                l.arrayNames = [:]
+                l.body = strip(l.body, "\(path)\(i).body.")
+                l.shortcut = strip(l.shortcut, "\(path)\(i).shortcut.")
+                return l
+            }
+        }
+        var c = d
+        c.layers = strip(d.layers, "")
+        return String(describing: c) + " arrayNames " + names.joined(separator: "; ")
     }
 
     /// FP32 accuracy of `network` on `data`.
