@@ -62,7 +62,7 @@ test-python: build
 	@$(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider python/tests; rc=$$?; \
 	if [ $$rc = 5 ]; then echo "make test-python: pytest collected no tests in python/tests"; exit 1; fi; exit $$rc
 
-# The hostile-input corpus (Tests/hostile): a few hundred bad files, flags and values, each
+# The hostile-input corpus (Tests/hostile): 340 bad files, flags and values, each
 # refused with a first line naming the problem, no crash and no file left (~30 s).
 test-hostile: build
 	PYTHON=$(PYTHON) bash Tests/hostile/bad-inputs.sh $(AIMC)
