@@ -1,6 +1,8 @@
 # aimc — analogue in-memory-compute simulator.
 #   make run    set up, build and run the main job (Experiments/fashion-mlp-pcm.yaml)
-#   make test   set up, build and run the test suite (with the Slurm test, make test-slurm)
+#   make test   set up, build and run the test suite (with the Slurm test, make test-slurm, and the
+#               hostile-input corpus, make test-hostile)
+#   make fuzz   libFuzzer over the file parsers, FUZZ_SECONDS per parser (Fuzz/README.md)
 #   make bench  measure the simulator's speed on this machine (BENCHMARKS.md)
 #   make python build libaimc_c and install the Python package (python/) for /usr/bin/python3
 #   make lint   swift-format findings of Sources and Tests (.swift-format)
@@ -17,7 +19,7 @@ PYTHON       ?= /usr/bin/python3
 LIBAIMC      := .build/release/libaimc_c.so
 PYENV        := AIMC_LIBRARY=$(CURDIR)/$(LIBAIMC) PYTHONPATH=$(CURDIR)/python$${PYTHONPATH:+:$$PYTHONPATH}
 
-.PHONY: all setup build run test test-slurm test-python python bench keys lint clean
+.PHONY: all setup build run test test-slurm test-hostile test-python python bench keys lint clean fuzz
 
 all: build
 
@@ -50,7 +52,7 @@ run: build
 
 # The Slurm test (a sweep as a job array on a one-node cluster started here, ~15 s) runs
 # first, so that the swift test summary closes the output.
-test: setup test-slurm
+test: setup test-slurm test-hostile
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 	@$(MAKE) --no-print-directory test-python
@@ -61,8 +63,30 @@ test-python: build
 	@$(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider python/tests; rc=$$?; \
 	if [ $$rc = 5 ]; then echo "make test-python: pytest collected no tests in python/tests"; exit 1; fi; exit $$rc
 
+# The hostile-input corpus (Tests/hostile): 340 bad files, flags and values, each
+# refused with a first line naming the problem, no crash and no file left (~30 s).
+test-hostile: build
+	PYTHON=$(PYTHON) bash Tests/hostile/bad-inputs.sh $(AIMC)
+
 test-slurm: build
 	$(SUDO) env PATH="$$PATH" bash Tests/slurm/sweep-on-slurm.sh
+
+# Coverage-guided fuzzing (libFuzzer, swiftc -sanitize=fuzzer) of the YAML, IDX, .npy, .npz and
+# .safetensors parsers, FUZZ_SECONDS each, from the committed seeds in Fuzz/corpus; new inputs
+# go to .build-fuzz/corpus/<target>, crashes to .build-fuzz/crash-<target>-*. Exits non-zero
+# on a finding.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= yaml idx npy npz safetensors
+fuzz: setup
+	AIMC_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer --product aimc-fuzz
+	@status=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t; \
+	  echo "make fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  AIMC_FUZZ_TARGET=$$t AIMC_MEMORY_LIMIT=512M SWIFT_BACKTRACE=enable=no .build-fuzz/release/aimc-fuzz .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/crash-$$t- 2> .build-fuzz/fuzz-$$t.log || status=1; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|^==.*ERROR|SUMMARY|Fatal error|DONE|Test unit written" .build-fuzz/fuzz-$$t.log | sed "s/^/  $$t: /"; \
+	done; exit $$status
 
 # Speed on this machine: sgemm ceiling, digital and analogue inference, drift evaluation,
 # IR drop, scaling (see BENCHMARKS.md). Figures, never asserted by tests.

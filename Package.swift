@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Dependency versions are pinned here because Package.resolved is not committed.
@@ -90,3 +91,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz` only (AIMC_FUZZ=1, built with -sanitize=fuzzer in .build-fuzz): the libFuzzer
+// harness of the file parsers (Fuzz/README.md). Ordinary builds do not see it.
+if ProcessInfo.processInfo.environment["AIMC_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(name: "aimc-fuzz", dependencies: ["ExperimentKit", "Networks"], path: "Fuzz/aimc-fuzz"))
+}

@@ -1,3 +1,5 @@
+import NumericKernels
+
 /// The one error type of the `Networks` module: datasets, file formats, shapes.
 ///
 /// `message` is written for a user: it names the file, the key or array, the value
@@ -22,7 +24,7 @@ public struct NetworksError: Error, CustomStringConvertible, Equatable, Sendable
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
-        self.message = message
+        self.message = Clip.lines(message, 2000)  // never repeat a huge value
     }
 
     public var description: String { message }

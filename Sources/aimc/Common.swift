@@ -22,7 +22,7 @@ func userErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let e as ExitCode {
         throw e
     } catch {
-        eprint("error: \(error)")
+        eprint("error: \(FileErrorText.describe(error))")
         throw ExitCode(1)
     }
 }
@@ -32,4 +32,29 @@ func loadExperiment(_ path: String, _ sets: [String]) throws -> ExperimentConfig
     let cfg = try userErrors { try ExperimentConfig.load(path: path, overrides: sets) }
     for w in cfg.warnings { eprint(w) }
     return cfg
+}
+
+/// Checks on a results folder before any work, so that a path that cannot hold results is
+/// reported before a long evaluation rather than after it.
+enum ResultsFolder {
+    /// - Throws: `ConfigError` when the folder or one of its parents is a file, or the
+    ///   nearest existing parent is not writable.
+    static func checkUsable(_ directory: URL) throws {
+        var url = directory.standardizedFileURL
+        while true {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    throw ConfigError("results folder \(directory.path): \(url.path) is a file, not a folder; remove it or set output_dir elsewhere")
+                }
+                guard FileManager.default.isWritableFile(atPath: url.path) else {
+                    throw ConfigError("results folder \(directory.path): \(url.path) is not writable; set output_dir elsewhere")
+                }
+                return
+            }
+            let parent = url.deletingLastPathComponent()
+            if parent.path == url.path { return }
+            url = parent
+        }
+    }
 }

@@ -19,24 +19,38 @@ struct IRDropCommand: ParsableCommand {
             Circuits/spice/crossbar-read.cir); --ngspice also runs it and compares.
             """)
 
-    @Option(help: "Word lines (inputs).") var rows: Int = 256
-    @Option(help: "Bit lines (outputs).") var columns: Int = 256
-    @Option(name: .customLong("wire-resistance"), help: "Ω per wire segment, rows and columns.") var wireResistance: Double = 0.35
-    @Option(name: .customLong("g-min"), help: "Smallest cell conductance, S.") var gMin: Double = 0
-    @Option(name: .customLong("g-max"), help: "Largest cell conductance, S.") var gMax: Double = 25e-6
-    @Option(name: .customLong("read-voltage"), help: "Largest input voltage, V.") var readVoltage: Double = 0.2
-    @Option(help: "Input vectors for the error statistics.") var batch: Int = 32
-    @Option(help: "Threads of the exact solver (the result does not depend on it).") var threads: Int = 1
-    @Option(help: "Seed of the conductances and inputs.") var seed: UInt64 = 0
-    @Option(help: "Relative residual of the exact solver.") var tolerance: Double = 1e-10
+    @Option(parsing: .unconditional, help: "Word lines (inputs).") var rows: Int = 256
+    @Option(parsing: .unconditional, help: "Bit lines (outputs).") var columns: Int = 256
+    @Option(name: .customLong("wire-resistance"), parsing: .unconditional, help: "Ω per wire segment, rows and columns.") var wireResistance: Double = 0.35
+    @Option(name: .customLong("g-min"), parsing: .unconditional, help: "Smallest cell conductance, S.") var gMin: Double = 0
+    @Option(name: .customLong("g-max"), parsing: .unconditional, help: "Largest cell conductance, S.") var gMax: Double = 25e-6
+    @Option(name: .customLong("read-voltage"), parsing: .unconditional, help: "Largest input voltage, V.") var readVoltage: Double = 0.2
+    @Option(parsing: .unconditional, help: "Input vectors for the error statistics.") var batch: Int = 32
+    @Option(parsing: .unconditional, help: "Threads of the exact solver (the result does not depend on it).") var threads: Int = 1
+    @Option(parsing: .unconditional, help: "Seed of the conductances and inputs.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Relative residual of the exact solver.") var tolerance: Double = 1e-10
     @Option(help: "Write the ngspice netlist of the first input vector here.") var netlist: String?
     @Flag(help: "Run ngspice (`ngspice` on PATH) on that netlist and compare.") var ngspice = false
 
     func validate() throws {
-        guard rows >= 1, columns >= 1, rows * columns <= 16_777_216 else { throw ValidationError("--rows × --columns must be in 1 … 2^24 cells") }
-        guard wireResistance >= 0, wireResistance.isFinite else { throw ValidationError("--wire-resistance must be ≥ 0 Ω") }
-        guard gMin >= 0, gMax > gMin else { throw ValidationError("need 0 ≤ --g-min < --g-max") }
-        guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be ≥ 1") }
+        guard rows >= 1, columns >= 1, MemoryBudget.product(rows, columns) <= 16_777_216 else {
+            throw ValidationError("--rows × --columns must be in 1 … 2^24 cells (got \(rows) × \(columns))")
+        }
+        guard wireResistance >= 0, wireResistance.isFinite else { throw ValidationError("--wire-resistance must be a finite number ≥ 0 Ω (got \(wireResistance))") }
+        guard gMin >= 0, gMax > gMin, gMax.isFinite else { throw ValidationError("need 0 ≤ --g-min < --g-max, finite (got \(gMin), \(gMax))") }
+        guard readVoltage.isFinite, readVoltage >= 0 else { throw ValidationError("--read-voltage must be a finite number ≥ 0 V (got \(readVoltage))") }
+        guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be ≥ 1 (got \(batch), \(threads))") }
+        guard threads <= 1024 else { throw ValidationError("--threads must be ≤ 1024 (got \(threads))") }
+        // The documented range of ir_drop.tolerance.
+        guard tolerance >= 1e-15, tolerance <= 1e-2 else { throw ValidationError("--tolerance must be in [1e-15, 0.01] (got \(tolerance))") }
+        // The inputs ([batch × rows] doubles) and about eight conductance-sized arrays.
+        do {
+            try MemoryBudget.check(
+                MemoryBudget.sum(MemoryBudget.product(batch, rows, 8), MemoryBudget.product(rows, columns, 64)),
+                "aimc ir-drop --batch \(batch) on \(rows) × \(columns)")
+        } catch let e as ResourceLimitError {
+            throw ValidationError(e.message)
+        }
     }
 
     func run() throws {

@@ -12,10 +12,10 @@ struct Run: ParsableCommand {
 
     @OptionGroup var overrides: OverrideOptions
 
-    @Option(help: "Number of repeats (fresh programmings); overrides evaluation.repeats.")
+    @Option(parsing: .unconditional, help: "Number of repeats (fresh programmings); overrides evaluation.repeats.")
     var repeats: Int?
 
-    @Option(help: "Master seed; overrides seed.")
+    @Option(parsing: .unconditional, help: "Master seed; overrides seed.")
     var seed: UInt64?
 
     @Flag(help: "Print the JSON summary to stdout instead of the table.")
@@ -33,6 +33,7 @@ struct Run: ParsableCommand {
         if let r = repeats { sets.append("evaluation.repeats=\(r)") }
         if let s = seed { sets.append("seed=\(s)") }
         let cfg = try loadExperiment(config, sets)
+        try userErrors { try ResultsFolder.checkUsable(cfg.resultsDirectory) }
         let quiet = self.quiet
         let runner = ExperimentRunner(config: cfg) { line in if !quiet { eprint(line) } }
         let summary = try userErrors { try runner.run() }

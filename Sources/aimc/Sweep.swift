@@ -15,11 +15,15 @@ struct SweepOptions: ParsableArguments {
     @Option(name: .customLong("link"), help: ArgumentHelp("Linked axis key=v1,v2,… (repeatable): all --link axes vary together.", valueName: "key=values"))
     var links: [String] = []
 
-    @Option(help: "Repeats per point; overrides evaluation.repeats.")
+    @Option(parsing: .unconditional, help: "Repeats per point; overrides evaluation.repeats.")
     var repeats: Int?
 
-    @Option(help: "Master seed; overrides seed.")
+    @Option(parsing: .unconditional, help: "Master seed; overrides seed.")
     var seed: UInt64?
+
+    func validate() throws {
+        if let r = repeats, r < 1 { throw ValidationError("--repeats must be ≥ 1 (got \(r))") }
+    }
 
     func makeRunner(log: @escaping (String) -> Void) throws -> SweepRunner {
         let (cli, plain) = try SweepSpec.fromCommandLine(sets: sets, links: links)
@@ -45,7 +49,7 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a parameter sweep: a grid (and linked axes) over any config keys, each point over repeats.",
         discussion: """
-            Results go to <output_dir>/<experiment>/sweep/: points*.jsonl (one line per finished point, appended \
+            Results go to <output_dir>/<experiment>/sweep-<axis keys>/: points*.jsonl (one line per finished point, appended \
             atomically), then sweep.csv, summary.json, table.txt, and figures with report.html (aimc plot; --no-plots to skip). Re-running the same sweep skips \
             finished points. --shard i/N runs a disjoint slice; `aimc merge` combines the slices.
             Example: aimc sweep Experiments/fashion-mlp-pcm.yaml --set hardware.adc.bits=4,6,8,10 --set device=pcm-joshi2020,ideal
@@ -53,10 +57,10 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var sweep: SweepOptions
 
-    @Option(help: "Run only shard i of N (0-based), e.g. --shard 2/8.")
+    @Option(parsing: .unconditional, help: "Run only shard i of N (0-based), e.g. --shard 2/8.")
     var shard: String?
 
-    @Option(name: .customLong("emit-slurm"), help: "Write an sbatch job-array script with this many shards instead of running.")
+    @Option(name: .customLong("emit-slurm"), parsing: .unconditional, help: "Write an sbatch job-array script with this many shards instead of running.")
     var emitSlurm: Int?
 
     @Flag(help: "No progress bar or lines.")
@@ -85,7 +89,12 @@ struct Sweep: ParsableCommand {
     func run() throws {
         let quiet = noProgress
         let runner = try userErrors { try sweep.makeRunner(log: { eprint($0) }) }
-        if let n = emitSlurm {
+        if var n = emitSlurm {
+            // More shards than points would only start empty array tasks.
+            if n > max(runner.points.count, 1) {
+                eprint("sweep: --emit-slurm \(n) capped at the sweep's \(runner.points.count) points")
+                n = max(runner.points.count, 1)
+            }
             let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
             let url = try userErrors {
                 try runner.emitSlurm(shards: n, executable: ProcessInfo.processInfo.environment["AIMC_EXECUTABLE"] ?? exe, arguments: sweep.reproducingArguments)
@@ -94,6 +103,7 @@ struct Sweep: ParsableCommand {
             return
         }
         let sh = try parsedShard()
+        try userErrors { try ResultsFolder.checkUsable(runner.directory) }
         eprint("sweep: \(runner.points.count) points × \(runner.points.first?.config.repeats ?? 0) repeats\(sh.map { ", shard \($0.index)/\($0.count): \(runner.shardIndices($0).count) points" } ?? ""); results in \(runner.directory.path)")
         let progress = quiet ? nil : ProgressReporter(total: runner.shardIndices(sh).count, label: "sweep")
         // Ctrl-C: finished points are already stored (each appended atomically); say how to go on.
@@ -101,7 +111,10 @@ struct Sweep: ParsableCommand {
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         interrupt.setEventHandler {
             eprint("\nsweep: interrupted; finished points are kept in \(runner.directory.path) — rerun the same command to resume")
-            Foundation.exit(130)
+            // _exit, not exit: exit runs atexit handlers (OpenBLAS frees its buffers) while the
+            // main thread may be inside a BLAS call, which crashed 4 of 18 interrupts. Every
+            // finished point is already appended and fsynced, so nothing is lost.
+            _exit(130)
         }
         interrupt.resume()
         defer { interrupt.cancel() }

@@ -151,7 +151,7 @@ struct SweepRunTests {
         let exe = try #require(aimcExecutable(), "aimc is built by `make test`")
         let dirA = try temporaryDirectory(), dirB = try temporaryDirectory()
         let fA = try sweepExperiment(dirA), fB = try sweepExperiment(dirB)
-        let pointsFile = dirA.appendingPathComponent("results/sw/sweep/points.jsonl")
+        let pointsFile = dirA.appendingPathComponent("results/sw/sweep-hardware.adc.bits+hardware.output_noise+hardware.dac.bits/points.jsonl")
 
         let p = Process()
         p.executableURL = exe
@@ -181,8 +181,8 @@ struct SweepRunTests {
         #expect(err.contains("already finished"))
         let (status2, out2, err2) = try runProcess(exe, ["sweep", fB, "--no-progress"])
         #expect(status2 == 0, "\(err2)")
-        let csvA = try String(contentsOf: dirA.appendingPathComponent("results/sw/sweep/sweep.csv"), encoding: .utf8)
-        let csvB = try String(contentsOf: dirB.appendingPathComponent("results/sw/sweep/sweep.csv"), encoding: .utf8)
+        let csvA = try String(contentsOf: dirA.appendingPathComponent("results/sw/sweep-hardware.adc.bits+hardware.output_noise+hardware.dac.bits/sweep.csv"), encoding: .utf8)
+        let csvB = try String(contentsOf: dirB.appendingPathComponent("results/sw/sweep-hardware.adc.bits+hardware.output_noise+hardware.dac.bits/sweep.csv"), encoding: .utf8)
         #expect(csvA == csvB)
         #expect(out.split(separator: "\n").dropLast() == out2.split(separator: "\n").dropLast())
     }

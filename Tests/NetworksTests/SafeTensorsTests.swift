@@ -107,4 +107,14 @@ import Networks
             #expect(e.message.contains("layers.3.body.0.weight") && e.message.contains("[4, 4, 3, 3]"))
         }
     }
+
+    /// Shapes whose element or byte count overflows are refused with a message, not a trap
+    /// ([2^32, 2^32] of F32; [2^61] of F64, whose byte count overflows).
+    @Test(arguments: [("F32", "[4294967296,4294967296]"), ("F64", "[2305843009213693952]"), ("F32", "[1e30,6]"), ("BF16", "[9223372036854775807,2]")])
+    func overflowingShapesAreRefused(_ dtype: String, _ shape: String) throws {
+        let header = Array("{\"w\":{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[0,0]}}".utf8)
+        var bytes: [UInt8] = (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) }
+        bytes += header
+        #expect(throws: NetworksError.self) { try SafeTensors.parse(bytes, file: "x.safetensors") }
+    }
 }

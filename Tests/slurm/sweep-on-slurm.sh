@@ -35,6 +35,7 @@ evaluation: {t_inference: [1, 1d], repeats: 3, compensation: [none, global]}
 YAML
 }
 ARGS=(--set hardware.adc.bits=5,7,9 --set device=pcm-joshi2020,ideal)
+SWEEP_DIR=sweep-hardware.adc.bits+device   # named by the axes (SweepRunner.folderName)
 export AIMC_CIRCUITS_DIR=$ROOT/Circuits
 
 make_config "$WORK/local"
@@ -57,16 +58,16 @@ STATES=$(scontrol -o show job "$JOB" | grep -o 'JobState=[A-Z]* .*ExitCode=[0-9:
 log "array tasks: $(echo "$STATES" | tr '\n' ';')"
 BAD=$(scontrol -o show job "$JOB" | grep -v 'JobState=COMPLETED' || true)
 if [ -n "$BAD" ]; then
-    cat "$WORK"/cluster-run/results/slurm-sweep/sweep/slurm-*.out 2>/dev/null || true
+    cat "$WORK"/cluster-run/results/slurm-sweep/$SWEEP_DIR/slurm-*.out 2>/dev/null || true
     fail "not every array task completed"
 fi
-for f in "$WORK"/cluster-run/results/slurm-sweep/sweep/slurm-*.out; do log "$(basename "$f"): $(tail -n 1 "$f")"; done
+for f in "$WORK"/cluster-run/results/slurm-sweep/$SWEEP_DIR/slurm-*.out; do log "$(basename "$f"): $(tail -n 1 "$f")"; done
 "$AIMC" merge "$WORK/cluster-run/slurm-sweep.yaml" "${ARGS[@]}" > "$WORK/merged.out"
 cat "$WORK/merged.out"
 for f in sweep.csv table.txt; do
-    cmp "$WORK/local/results/slurm-sweep/sweep/$f" "$WORK/cluster-run/results/slurm-sweep/sweep/$f" \
+    cmp "$WORK/local/results/slurm-sweep/$SWEEP_DIR/$f" "$WORK/cluster-run/results/slurm-sweep/$SWEEP_DIR/$f" \
         || fail "$f of the Slurm run differs from the local run"
 done
-log "PASS: the Slurm job array ($(ls "$WORK"/cluster-run/results/slurm-sweep/sweep/points-*.jsonl | wc -l) shards) merged into the local run's table"
+log "PASS: the Slurm job array ($(ls "$WORK"/cluster-run/results/slurm-sweep/$SWEEP_DIR/points-*.jsonl | wc -l) shards) merged into the local run's table"
 rm -rf "$WORK"
 echo "1 passed, 0 failed"

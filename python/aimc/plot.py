@@ -493,12 +493,13 @@ def report(directory: Path, figures: Sequence[Path]) -> Path:
 def plot(directory: Path, formats: Sequence[str] = FORMATS, compensation: Optional[Sequence[str]] = None,
          times: Optional[Sequence[float]] = None, html_report: bool = True) -> List[Path]:
     """Every figure (and ``report.html``) of a run folder, a sweep folder, or a run folder with a
-    ``sweep/`` subfolder. Returns the paths written."""
+    ``sweep/`` or ``sweep-<axes>/`` subfolder. Returns the paths written."""
     directory = Path(directory)
     written: List[Path] = []
     found = False
     fmts = list(formats) if "png" in formats or not html_report else list(formats) + ["png"]
-    for d, fn in ((directory, None), (directory / "sweep", None)):
+    sweeps = sorted(d for d in directory.glob("sweep*") if d.is_dir()) if directory.is_dir() else []
+    for d, fn in [(directory, None)] + [(s, None) for s in sweeps]:
         if (d / "analog.csv").is_file():
             figs = plot_run(d, fmts, compensation, times)
         elif (d / "sweep.csv").is_file():

@@ -61,7 +61,7 @@ def test_figures_and_report(results):
     for stem in ("accuracy_vs_time", "energy_per_inference"):
         for fmt in ("pdf", "png", "svg"):
             assert "%s.%s" % (stem, fmt) in names
-    sweep = {p.name for p in paths if p.parent == directory / "sweep"}
+    sweep = {p.name for p in paths if p.parent == directory / "sweep-hardware.adc.bits"}
     for stem in ("accuracy_vs_time", "accuracy_vs_hardware_adc_bits", "accuracy_vs_energy"):
         assert stem + ".pdf" in sweep and stem + ".png" in sweep and stem + ".svg" in sweep
     assert (directory / "accuracy_vs_time.pdf").read_bytes().startswith(b"%PDF")
@@ -70,12 +70,12 @@ def test_figures_and_report(results):
     assert "1 d" in svg and "time since programming" in svg and "%" in svg  # log time axis, human labels
     energy_svg = (directory / "energy_per_inference.svg").read_text()
     assert "nJ" in energy_svg and "1e-0" not in energy_svg and "e+0" not in energy_svg  # SI prefixes, no exponents
-    assert "ADC resolution (bits)" in (directory / "sweep" / "accuracy_vs_hardware_adc_bits.svg").read_text()
+    assert "ADC resolution (bits)" in (directory / "sweep-hardware.adc.bits" / "accuracy_vs_hardware_adc_bits.svg").read_text()
     html = (directory / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 2
     assert "<table>" in html and "Resolved config" in html and "Machine" in html
     assert "http://" not in html and "https://" not in html  # self-contained
-    assert "data:image/png;base64," in (directory / "sweep" / "report.html").read_text()
+    assert "data:image/png;base64," in (directory / "sweep-hardware.adc.bits" / "report.html").read_text()
 
 
 def test_aimc_plot_command(cli, results):

@@ -1,5 +1,6 @@
 import Crossbar
 import Foundation
+import NumericKernels
 
 /// Reads config files, merges `include`d Circuits files and `--set` overrides, validates
 /// every key against a `Schema`, and answers typed values with documented defaults.
@@ -97,7 +98,13 @@ public enum ConfigLoader {
     /// Reads and parses a YAML file.
     /// - Throws: `ConfigError` naming the path when it is missing or not YAML.
     public static func read(_ path: String) throws -> ConfigNode {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        let contents: Data?
+        do {
+            contents = try BoundedFile.read(path, limit: YAMLGuard.maxBytes, what: "config file")
+        } catch let e as ResourceLimitError {
+            throw ConfigError(e.message)
+        }
+        guard let data = contents, let text = String(data: data, encoding: .utf8) else {
             throw ConfigError("\(path): cannot read the config file (missing or not UTF-8)")
         }
         let node = try ConfigNode.parse(yaml: text, file: path)

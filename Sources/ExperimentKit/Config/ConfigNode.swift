@@ -36,6 +36,7 @@ public indirect enum ConfigNode: Equatable, Sendable {
     /// Parses YAML text; `file` is used in messages.
     /// - Throws: `ConfigError` for malformed YAML or non-string keys.
     public static func parse(yaml: String, file: String) throws -> ConfigNode {
+        try YAMLGuard.check(yaml, file: file)
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)

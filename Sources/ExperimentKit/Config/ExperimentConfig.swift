@@ -1,6 +1,7 @@
 import Crossbar
 import Foundation
 import Networks
+import NumericKernels
 
 /// A fully resolved experiment: every key of `ExperimentKeys.all` with its value.
 public struct ExperimentConfig: Sendable {
@@ -117,8 +118,9 @@ public struct ExperimentConfig: Sendable {
         evaluationBatchSize = try t.int("evaluation.batch_size")
         compensation = try t.choices("evaluation.compensation")
         let th = try t.int("evaluation.threads")
-        threads = th == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : th
+        threads = th == 0 ? CPUCount.available() : th  // Slurm allocation or affinity mask, not the whole node
         warnings = try Applicability.check(self)
+        try checkMemory()
     }
 
     /// The resolved config as YAML: every documented key that applies to this run (see

@@ -82,6 +82,20 @@ public struct Schema: Sendable {
         for (path, node) in tree.leaves() where !path.isEmpty {
             _ = try value(path, node)
         }
+        try validateEmptySections(tree, prefix: "")
+    }
+
+    /// An empty mapping (`hardwar: {}`) has no leaves; its key must still be a section.
+    func validateEmptySections(_ node: ConfigNode, prefix: String) throws {
+        guard case .mapping(let m, _) = node else { return }
+        for (k, v) in m {
+            let path = prefix.isEmpty ? k : prefix + "." + k
+            guard case .mapping(let inner, _) = v else { continue }
+            if inner.isEmpty, byKey[path] == nil, !byKey.keys.contains(where: { $0.hasPrefix(path + ".") }) {
+                _ = try value(path, v)  // throws "unknown key" with a suggestion
+            }
+            try validateEmptySections(v, prefix: path)
+        }
     }
 
     /// The typed value of a leaf.

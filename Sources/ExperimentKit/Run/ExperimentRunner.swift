@@ -41,6 +41,10 @@ public final class ExperimentRunner {
         let hwa = try config.hardwareAwareSettings()
         log("dataset: \(config.datasetDirectory)")
         let test = try config.loadData(.test)
+        // Nothing to evaluate: stop before training, writing or averaging over zero samples.
+        guard test.count > 0 else {
+            throw ConfigError("\(config.file): the test split of \(config.datasetDirectory) holds 0 samples; nothing to evaluate (no results written)")
+        }
         lap("load_data")
         let (network, weights) = try obtainNetwork(hardwareAware: hwa)
         lap("weights")
@@ -299,17 +303,18 @@ public final class ExperimentRunner {
 
     func writeResults(_ s: RunSummary, _ e: Evaluation) throws {
         let dir = config.resultsDirectory
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var csv = "t_inference_s,repeat,seed," + config.compensation.map { "accuracy_\($0.rawValue)" }.joined(separator: ",") + "\n"
         for (ti, t) in config.tInference.enumerated() {
             for r in 0..<config.repeats {
                 csv += "\(fmtNumber(t)),\(r),\(s.repeatSeeds[r])," + e.accuracy[r][ti].map { String(format: "%.4f", $0) }.joined(separator: ",") + "\n"
             }
         }
-        try AtomicFile.write(Data(csv.utf8), to: dir.appendingPathComponent("analog.csv"))
-        try AtomicFile.write(try s.json(), to: dir.appendingPathComponent("summary.json"))
-        try AtomicFile.write(Data(try config.resolvedYAML().utf8), to: dir.appendingPathComponent("resolved.yaml"))
-        if let energy = s.energy { try AtomicFile.write(Data(EnergyTable.csv(energy).utf8), to: dir.appendingPathComponent("energy.csv")) }
+        // One set: staged, renamed into place, manifest.json last (ResultSet).
+        var files: [(name: String, data: Data)] = [
+            ("analog.csv", Data(csv.utf8)), ("summary.json", try s.json()), ("resolved.yaml", Data(try config.resolvedYAML().utf8)),
+        ]
+        if let energy = s.energy { files.append(("energy.csv", Data(EnergyTable.csv(energy).utf8))) }
+        try ResultSet.write(files, to: dir)
         log("results: \(dir.path)/{analog.csv, summary.json, resolved.yaml\(s.energy == nil ? "" : ", energy.csv")}")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import NumericKernels
 
 /// One point of a sweep: the assignments it makes and its fully resolved config.
 public struct SweepPoint: Sendable {
@@ -25,7 +26,7 @@ public struct PointRecord: Codable, Sendable {
 /// of a shard that are not finished yet (appending each result atomically), and
 /// combines the records of all shards into the sweep's outputs.
 ///
-/// Layout of `<output_dir>/<experiment>/sweep/`: `points.jsonl` (or
+/// Layout of `<output_dir>/<experiment>/sweep-<axes>/` (`folderName`): `points.jsonl` (or
 /// `points-<i>-of-<N>.jsonl` per shard), and after `finalize`: `sweep.csv` (tidy: one row
 /// per point × repeat × evaluation time × compensation), `summary.json` and `table.txt`
 /// (figures: `aimc plot`, from `sweep.csv`).
@@ -44,7 +45,8 @@ public final class SweepRunner {
         self.log = log
         let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: configPath).deletingLastPathComponent())
         let base = try ExperimentConfig.load(path: configPath, overrides: overrides)
-        directory = base.resultsDirectory.appendingPathComponent("sweep")
+        directory = base.resultsDirectory.appendingPathComponent(SweepRunner.folderName(spec))
+        try spec.checkSize()
         let assignmentsList = spec.isEmpty ? [[]] : spec.points()
         var pts: [SweepPoint] = []
         for (i, assignments) in assignmentsList.enumerated() {
@@ -61,15 +63,62 @@ public final class SweepRunner {
         points = pts
     }
 
+    /// The sweep's folder, named by its axes so that sweeps over other axes keep their own
+    /// outputs: `sweep` without axes, else `sweep-<key>+<key>…` (keys in axis order,
+    /// characters other than letters, digits, `.`, `_`, `-` replaced by `_`; names over 100
+    /// characters end in an FNV-1a hash of the full key list).
+    public static func folderName(_ spec: SweepSpec) -> String {
+        guard !spec.keys.isEmpty else { return "sweep" }
+        let joined = spec.keys.joined(separator: "+")
+        let safe = String(joined.unicodeScalars.map { s -> Character in
+            (s.properties.isAlphabetic && s.isASCII) || ("0"..."9").contains(s) || ".+_-".unicodeScalars.contains(s) ? Character(s) : "_"
+        })
+        guard safe.count > 100 else { return "sweep-" + safe }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in joined.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return "sweep-" + safe.prefix(80) + "-" + String(format: "%016llx", h)
+    }
+
+    /// The lock held while `run` runs points (released when it returns or the process exits).
+    private var lockDescriptor: Int32 = -1
+
+    /// Takes the lock of one points file (`.lock-<points file>`), so that a second identical
+    /// sweep started in the same folder does not compute every point again.
+    /// - Throws: `ConfigError` naming the folder when another process holds it.
+    func lock(_ pointsFile: URL) throws {
+        guard lockDescriptor < 0 else { return }
+        let path = directory.appendingPathComponent(".lock-" + pointsFile.lastPathComponent).path
+        let fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw ConfigError("cannot create the lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw ConfigError("another aimc sweep is running the same points in \(directory.path) (lock \(path)); wait for it to finish, or stop it — a rerun afterwards skips its finished points")
+        }
+        lockDescriptor = fd
+    }
+
+    /// Releases the lock of `lock(_:)` (closing its descriptor; exiting releases it too).
+    func unlock() {
+        guard lockDescriptor >= 0 else { return }
+        close(lockDescriptor)
+        lockDescriptor = -1
+    }
+
     /// `device=NAME` loads `Circuits/devices/NAME.yaml` into `hardware.device`; any other key
     /// is a plain override.
     static func expandAlias(key: String, value: String, circuits: URL) throws -> [String] {
         guard key == "device" else { return ["\(key)=\(value)"] }
         let file = circuits.appendingPathComponent("devices/\(value).yaml")
-        guard FileManager.default.fileExists(atPath: file.path) else {
+        // A device is a file name in Circuits/devices, never a path out of it (../presets/…).
+        let plainName = !value.isEmpty && !value.contains("/") && !value.contains("\\") && !value.hasPrefix(".")
+        guard plainName, FileManager.default.fileExists(atPath: file.path) else {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: circuits.appendingPathComponent("devices").path)) ?? [])
                 .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-            throw ConfigError("sweep axis device = \(value): no file \(file.path); allowed: \(names.joined(separator: ", "))")
+            let why = plainName ? "no file \(file.path)" : "a device is the name of a file in \(circuits.appendingPathComponent("devices").path), not a path"
+            throw ConfigError("sweep axis device = \(Clip.middle(value, 200)): \(why); allowed: \(names.joined(separator: ", "))")
         }
         let tree = try ConfigLoader.expandIncludes(ConfigLoader.read(file.path), file: file.path, circuits: circuits)
         return tree.leaves().filter { $0.path.hasPrefix("device.") }.map { "hardware.\($0.path)=\($0.node.yaml())" }
@@ -114,6 +163,8 @@ public final class SweepRunner {
     public func run(shard: (index: Int, count: Int)? = nil, progress: ProgressReporter? = nil) throws -> Int {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(shard.map { "points-\($0.index)-of-\($0.count).jsonl" } ?? "points.jsonl")
+        try lock(file)
+        defer { unlock() }
         let done = finishedRecords()
         let mine = shardIndices(shard)
         let todo = mine.filter { done[points[$0].hash] == nil }

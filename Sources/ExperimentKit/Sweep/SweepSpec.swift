@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 
 /// One swept key and its values (YAML text, e.g. `"8"`, `"pcm"`, `"[1, 3600]"`).
 public struct SweepAxis: Equatable, Sendable {
@@ -39,6 +40,31 @@ public struct SweepSpec: Equatable, Sendable {
     public var keys: [String] { grid.map(\.key) + linked.flatMap { $0.map(\.key) } }
 
     public var isEmpty: Bool { grid.isEmpty && linked.isEmpty }
+
+    /// Most points a sweep may have (each is validated and held before any runs).
+    public static let maxPoints = 100_000
+
+    /// How many points `points()` gives, without building them (`Int.max` on overflow).
+    public func pointCount() -> Int {
+        if isEmpty { return 0 }
+        return MemoryBudget.product(grid.map(\.values.count) + linked.map { $0.first?.values.count ?? 0 })
+    }
+
+    /// Checks the point count against `maxPoints` and the memory limit.
+    /// - Throws: `ConfigError` naming the axes and their sizes.
+    public func checkSize() throws {
+        let n = pointCount()
+        let sizes = (grid.map { "\($0.key) (\($0.values.count))" } + linked.map { g in g.map(\.key).joined(separator: "+") + " (\(g.first?.values.count ?? 0), linked)" })
+            .joined(separator: " × ")
+        guard n <= SweepSpec.maxPoints else {
+            throw ConfigError("sweep grid \(Clip.middle(sizes, 400)) has \(n == Int.max ? "more than 9.2e18" : String(n)) points; at most \(SweepSpec.maxPoints) are allowed (split it into several sweeps)")
+        }
+        do {
+            try MemoryBudget.check(MemoryBudget.product(n, MemoryEstimate.bytesPerSweepPoint), "sweep grid \(sizes) of \(n) points")
+        } catch let e as ResourceLimitError {
+            throw ConfigError(e.message)
+        }
+    }
 
     /// The points: for each, the `(key, value)` pairs it sets, in `keys` order.
     public func points() -> [[(key: String, value: String)]] {

@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 
 #if canImport(CZlibSystem)
     // The package's zlib shim (named so as not to clash with ZIPFoundation's `CZlib`).
@@ -31,8 +32,13 @@ public enum IDX {
     ///   `0x08`, the rank is not 1…4, or the data are shorter or longer than the
     ///   dimensions require (the message gives both byte counts).
     public static func read(_ url: URL) throws -> (dimensions: [Int], bytes: [UInt8]) {
-        let path = url.path
-        var bytes = [UInt8](try NPY.readFile(url))
+        try decode([UInt8](try NPY.readFile(url)), path: url.path)
+    }
+
+    /// Decodes the bytes of an IDX file (plain or gzip) held in memory; `path` names it in
+    /// errors. The errors of `read(_:)`.
+    public static func decode(_ input: [UInt8], path: String) throws -> (dimensions: [Int], bytes: [UInt8]) {
+        var bytes = input
         let compressed = bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
         if compressed { bytes = try gunzip(bytes, path: path) }
         let after = compressed ? " after gzip decompression" : ""
@@ -85,8 +91,11 @@ public enum IDX {
         func fail(_ message: String) -> NetworksError {
             NetworksError(.fileFormat, "\(path): corrupt gzip data: \(message)")
         }
+        // A small gzip stream can inflate to gigabytes: stop at the memory limit.
+        let cap: Int
+        do { cap = try MemoryBudget.limit() } catch let e as ResourceLimitError { throw NetworksError(.io, e.message) }
         var output: [UInt8] = []
-        output.reserveCapacity(input.count * 4)
+        output.reserveCapacity(min(input.count * 4, cap))
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var stream = z_stream()
         guard inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
@@ -109,6 +118,9 @@ public enum IDX {
                         return inflate(&stream, Z_NO_FLUSH)
                     }
                     output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+                    if output.count > cap {
+                        throw fail("it inflates to more than the memory limit of \(MemoryBudget.format(cap)) (\(MemoryBudget.environmentVariable))")
+                    }
                 } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
                 consumed += available - Int(stream.avail_in)
                 switch status {

@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 
 /// Reads and writes NumPy `.npy` files, the format of `numpy.save` and `numpy.load`.
 ///
@@ -149,13 +150,18 @@ public enum NPY {
     }
 
     /// The contents of `url`, or `NetworksError(.io)` naming the path.
+    /// Files larger than the memory limit (`MemoryBudget`), FIFOs and devices that never
+    /// end are refused before they fill memory.
     static func readFile(_ url: URL) throws -> Data {
         do {
-            return try Data(contentsOf: url)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: url.path) ? error.localizedDescription : "no such file"
-            throw NetworksError(.io, "cannot read \(url.path): \(reason)")
+            if let data = try BoundedFile.read(url.path, limit: try MemoryBudget.limit(), what: "input file") { return data }
+        } catch let e as ResourceLimitError {
+            throw NetworksError(.io, "cannot read \(e.message)")
         }
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        let reason = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied or unreadable"
+        throw NetworksError(.io, "cannot read \(url.path): \(reason)")
     }
 
     /// Reverses the byte order of every `itemSize`-byte element in place.

@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 import ZIPFoundation
 
 /// Reads and writes NumPy `.npz` archives, the format of `numpy.savez` and
@@ -31,14 +32,57 @@ public enum NPZ {
         } catch {
             throw NetworksError(.fileFormat, "\(path): not a valid .npz (zip) archive: \(error)")
         }
+        return try arrays(of: archive, path: path)
+    }
+
+    /// Every array of a `.npz` archive held in memory (`name` names it in errors), read
+    /// through a temporary file by the same code as `read(_:)` (ZIPFoundation's in-memory
+    /// archive traps on an entry that points past the end of the data, found by make fuzz).
+    /// - Throws: the errors of `read(_:)`.
+    public static func decode(_ data: Data, name: String) throws -> [String: NumpyArray] {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("aimc-npz-\(UUID().uuidString).npz")
+        do {
+            try data.write(to: url)
+        } catch {
+            throw NetworksError(.io, "\(name): cannot stage the archive in \(url.path): \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw NetworksError(.fileFormat, "\(name): not a valid .npz (zip) archive: \(error)")
+        }
+        return try arrays(of: archive, path: name)
+    }
+
+    static func arrays(of archive: Archive, path: String) throws -> [String: NumpyArray] {
         var arrays: [String: NumpyArray] = [:]
+        // Decompressed sizes are checked against the memory limit before and while
+        // inflating: a few MB of deflate data can claim (or hold) gigabytes.
+        let cap: Int
+        do { cap = try MemoryBudget.limit() } catch let e as ResourceLimitError { throw NetworksError(.io, e.message) }
+        var inflated = 0
         for entry in archive where entry.type == .file {
             let entryName = entry.path
             let name = entryName.hasSuffix(".npy") ? String(entryName.dropLast(4)) : entryName
+            let declared = Int(clamping: entry.uncompressedSize)
+            guard declared <= cap - inflated else {
+                throw NetworksError(
+                    .fileFormat,
+                    "\(path): entry '\(Clip.middle(entryName, 200))' inflates to \(MemoryBudget.format(declared)), more than the memory limit "
+                        + "of \(MemoryBudget.format(cap)) (\(MemoryBudget.environmentVariable)) leaves for it")
+            }
             var contents = Data()
             let checksum: CRC32
             do {
-                checksum = try archive.extract(entry, skipCRC32: false) { chunk in contents.append(chunk) }
+                checksum = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard contents.count + chunk.count <= declared else { throw OverLong() }
+                    contents.append(chunk)
+                }
+            } catch is OverLong {
+                throw NetworksError(
+                    .fileFormat, "\(path): entry '\(Clip.middle(entryName, 200))' inflates to more than the \(declared) bytes the archive records")
             } catch {
                 throw NetworksError(
                     .fileFormat, "\(path): entry '\(entryName)' cannot be extracted: \(error)")
@@ -60,6 +104,7 @@ public enum NPZ {
             guard arrays[name] == nil else {
                 throw NetworksError(.fileFormat, "\(path): two entries hold the array '\(name)'")
             }
+            inflated += contents.count
             arrays[name] = try NPY.decode(contents, name: "\(path) entry '\(entryName)'")
         }
         return arrays
@@ -108,6 +153,8 @@ public enum NPZ {
         }
         try AtomicFile.write(data, to: url)
     }
+
+    private struct OverLong: Error {}
 
     private static func hex(_ value: CRC32) -> String { "0x" + String(value, radix: 16, uppercase: false) }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 
 /// Reads and writes `.safetensors` files (Hugging Face's format, what
 /// `safetensors.torch.save_file(model.state_dict(), path)` writes):
@@ -18,8 +19,14 @@ public enum SafeTensors {
     ///   bad header, unknown dtype, offsets that do not match the shape, overlapping or
     ///   out-of-range data); `.io` when the file cannot be read.
     public static func read(_ url: URL) throws -> [String: NumpyArray] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw NetworksError(.io, "\(url.path): cannot read the file")
+        let contents: Data?
+        do {
+            contents = try BoundedFile.read(url.path, limit: try MemoryBudget.limit(), what: ".safetensors file")
+        } catch let e as ResourceLimitError {
+            throw NetworksError(.io, e.message)
+        }
+        guard let data = contents else {
+            throw NetworksError(.io, "\(url.path): cannot read the file (missing, a directory or unreadable)")
         }
         return try parse([UInt8](data), file: url.path)
     }
@@ -46,18 +53,17 @@ public enum SafeTensors {
                 let shapeAny = entry["shape"] as? [Any], let offsAny = entry["data_offsets"] as? [Any], offsAny.count == 2
             else { throw fail("tensor '\(name)' needs dtype, shape and data_offsets [begin, end]") }
             let shape = try shapeAny.map { v -> Int in
-                guard let i = (v as? Int) ?? (v as? NSNumber)?.intValue, i >= 0 else { throw fail("tensor '\(name)' has shape \(shapeAny)") }
+                guard let i = (v as? Int) ?? (v as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), i >= 0 else { throw fail("tensor '\(name)' has shape \(Clip.middle("\(shapeAny)", 200)); expected a list of integers ≥ 0") }
                 return i
             }
             let offs = try offsAny.map { v -> Int in
-                guard let i = (v as? Int) ?? (v as? NSNumber)?.intValue, i >= 0 else { throw fail("tensor '\(name)' has data_offsets \(offsAny)") }
+                guard let i = (v as? Int) ?? (v as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), i >= 0 else { throw fail("tensor '\(name)' has data_offsets \(Clip.middle("\(offsAny)", 200)); expected two integers ≥ 0") }
                 return i
             }
             let (begin, end) = (offs[0], offs[1])
             guard begin <= end, end <= dataCount else {
                 throw fail("tensor '\(name)' data_offsets [\(begin), \(end)] lie outside the \(dataCount) data bytes")
             }
-            let count = shape.reduce(1, *)
             let size: Int
             switch dtype {
             case "F64", "I64": size = 8
@@ -66,8 +72,13 @@ public enum SafeTensors {
             case "U8", "BOOL": size = 1
             default: throw fail("tensor '\(name)' has dtype \(dtype); supported: F32, F64, F16, BF16, I32, I64, U8, BOOL")
             }
-            guard end - begin == count * size else {
-                throw fail("tensor '\(name)' of dtype \(dtype) and shape \(shape) needs \(count * size) bytes but data_offsets give \(end - begin)")
+            // Sizes from the header are checked for overflow: [2^32, 2^32] must not trap.
+            guard let count = NumpyArray.elementCount(shape) else {
+                throw fail("tensor '\(name)' of dtype \(dtype) has shape \(Clip.middle("\(shape)", 200)), whose element count overflows")
+            }
+            let (needed, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, end - begin == needed else {
+                throw fail("tensor '\(name)' of dtype \(dtype) and shape \(Clip.middle("\(shape)", 200)) needs \(overflow ? "more than Int.max" : String(needed)) bytes but data_offsets give \(end - begin)")
             }
             spans.append((begin, end, name))
             let raw = Array(bytes[(base + begin)..<(base + end)])
