@@ -164,7 +164,7 @@ public enum ExperimentKeys {
         KeySpec(key: "evaluation.compare_plain", kind: .boolean, defaultValue: "false",
                 doc: "Also train (or reuse) the plain network — the same config with training.noise, weight clipping and drift-aware fine-tuning off — evaluate it on the same hardware and programming seeds, and report both side by side (every architecture; needs hardware-aware training and no network.weights)."),
         KeySpec(key: "evaluation.threads", kind: .integer(0...1024), defaultValue: "0",
-                doc: "Worker threads (0 = all cores); results are bit-identical for any value."),
+                doc: "Worker threads (0 = the CPUs this process may use: $SLURM_CPUS_PER_TASK, else the affinity mask); results are bit-identical for any value."),
         KeySpec(key: "baseline.gpus", kind: .stringList,
                 defaultValue: "[gpus/nvidia-h100-sxm.yaml, gpus/nvidia-a100-sxm.yaml, gpus/nvidia-h200.yaml, gpus/nvidia-jetson-agx-orin.yaml]",
                 doc: "GPU profiles of the digital baseline (paths relative to Circuits/ or absolute); the first is the headline of the comparison."),
