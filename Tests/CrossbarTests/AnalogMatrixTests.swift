@@ -25,23 +25,8 @@ struct AnalogMatrixTests {
         return Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in amplitude * (2 * g.nextUniform() - 1) })
     }
 
-    /// x·Wᵀ in Double and the per-element scale Σ|wⱼᵢ·xᵢ|; x is `[batch × inputs]`, W `[outputs × inputs]`.
-    static func exact(_ x: Matrix, _ w: Matrix) -> (value: [Double], scale: [Double]) {
-        var value = [Double](repeating: 0, count: x.rows * w.rows), scale = value
-        for b in 0..<x.rows {
-            for j in 0..<w.rows {
-                var s = 0.0, t = 0.0
-                for i in 0..<x.columns {
-                    let v = Double(w[j, i]) * Double(x[b, i])
-                    s += v
-                    t += abs(v)
-                }
-                value[b * w.rows + j] = s
-                scale[b * w.rows + j] = t
-            }
-        }
-        return (value, scale)
-    }
+    /// x·Wᵀ in Double and the per-element scale Σ|wⱼᵢ·xᵢ| (`TestSupport.exactMVM`).
+    static func exact(_ x: Matrix, _ w: Matrix) -> (value: [Double], scale: [Double]) { exactMVM(x, w) }
 
     /// Largest |got − value| / scale (0/0 counts as 0; a non-zero output of zero scale as ∞).
     static func worstRelative(_ got: [Float], _ ref: (value: [Double], scale: [Double])) -> Double {

@@ -19,24 +19,9 @@ struct BLASTests {
         return Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in 2 * g.nextUniform() - 1 })
     }
 
-    /// Naive `A·B` in Double and the per-element scale Σ|aᵢₖ·bₖⱼ|; `a` is `[m × k]`, `b` `[k × n]`.
-    static func reference(_ a: Matrix, _ b: Matrix) -> (value: [Double], scale: [Double]) {
-        var value = [Double](repeating: 0, count: a.rows * b.columns)
-        var scale = value
-        for i in 0..<a.rows {
-            for j in 0..<b.columns {
-                var s = 0.0, t = 0.0
-                for p in 0..<a.columns {
-                    let v = Double(a[i, p]) * Double(b[p, j])
-                    s += v
-                    t += abs(v)
-                }
-                value[i * b.columns + j] = s
-                scale[i * b.columns + j] = t
-            }
-        }
-        return (value, scale)
-    }
+    /// Naive `A·B` in Double and the per-element scale Σ|aᵢₖ·bₖⱼ|; `a` is `[m × k]`, `b` `[k × n]`:
+    /// the exact reference of `TestSupport` (A·B = A·(Bᵀ)ᵀ).
+    static func reference(_ a: Matrix, _ b: Matrix) -> (value: [Double], scale: [Double]) { exactMVM(a, b.transposed) }
 
     static func expectClose(_ got: Matrix, _ ref: (value: [Double], scale: [Double]), rows: Int, columns: Int) {
         #expect(got.rows == rows)
