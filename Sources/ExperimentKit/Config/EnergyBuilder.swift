@@ -102,20 +102,23 @@ public enum GPUKeys {
 }
 
 extension ExperimentConfig {
-    /// The analogue energy model of `hardware.energy.*`, or nil when none is set.
-    /// - Throws: `ConfigError` (already checked when the config was loaded).
-    public func energyModel() throws -> AnalogEnergyModel? { try EnergyBuilder.model(resolved, prefix: "hardware.") }
+    /// The analogue energy model of `hardware.energy.*`, or nil when none is set (decoded at
+    /// load).
+    public func energyModel() throws -> AnalogEnergyModel? { decoded.energyModel }
 
-    /// The GPU profiles of `baseline.gpus`, in order.
+    /// The GPU profiles of `baseline.gpus`, in order (read at load).
+    public func gpuProfiles() throws -> [GPUProfile] { decoded.gpus }
+
+    /// `baseline.precision` (decoded at load).
+    public func baselinePrecision() throws -> DigitalPrecision { decoded.precision }
+
+    /// `baseline.batch_sizes` (decoded at load).
+    public func baselineBatchSizes() throws -> [Int] { decoded.batchSizes }
+
+    /// The GPU profiles of `baseline.gpus`.
     /// - Throws: `ConfigError` for a missing or invalid profile.
-    public func gpuProfiles() throws -> [GPUProfile] {
+    func loadGPUProfiles() throws -> [GPUProfile] {
         let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: file).deletingLastPathComponent())
         return try resolved.strings("baseline.gpus").map { try GPUKeys.load($0, circuits: circuits) }
     }
-
-    /// `baseline.precision`.
-    public func baselinePrecision() throws -> DigitalPrecision { try resolved.choice("baseline.precision") }
-
-    /// `baseline.batch_sizes`.
-    public func baselineBatchSizes() throws -> [Int] { try resolved.ints("baseline.batch_sizes") }
 }

@@ -87,7 +87,7 @@ extension ExperimentConfig {
     /// - Throws: `NetworksError` when the training set cannot be read.
     public func adcCalibrationBatch() throws -> Matrix? {
         guard hardware.adcRangePolicy != .fixed else { return nil }
-        let n = try resolved.int("evaluation.adc_calibration_images")
+        let n = decoded.adcCalibrationImages
         return try loadData(.train, limit: n).images
     }
 }

@@ -17,7 +17,7 @@ extension ExperimentConfig {
             "hardware-aware \(String(reflecting: try hardwareAwareSettings())) schedule \(try learningRateSchedule().rawValue)",
             "hardware \(String(reflecting: hardware))",
             "energy \(String(reflecting: try energyModel()))",
-            "evaluation t \(tInference) repeats \(repeats) batch \(evaluationBatchSize) compensation \(compensation.map(\.rawValue)) threads \(threads) calibration \(try resolved.int("evaluation.adc_calibration_images")) plain \(comparePlain)",
+            "evaluation t \(tInference) repeats \(repeats) batch \(evaluationBatchSize) compensation \(compensation.map(\.rawValue)) threads \(threads) calibration \(decoded.adcCalibrationImages) plain \(comparePlain)",
             "baseline \(String(reflecting: try gpuProfiles())) \(try baselinePrecision().rawValue) \(try baselineBatchSizes())",
         ]
         for spec in resolved.schema.keys where spec.key.hasSuffix("description") || spec.key.hasSuffix("source") {

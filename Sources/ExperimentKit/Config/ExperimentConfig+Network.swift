@@ -11,8 +11,16 @@ public enum NetworkArchitecture: String, CaseIterable, Sendable {
 
 extension ExperimentConfig {
     /// The hardware-aware training settings (`training.noise.*`, `training.weight_clip_sigma`,
-    /// `training.drift_aware.*`), with the PCM model of `hardware.device`.
-    public func hardwareAwareSettings() throws -> HardwareAwareSettings {
+    /// `training.drift_aware.*`) with the configured device model (decoded at load).
+    public func hardwareAwareSettings() throws -> HardwareAwareSettings { decoded.hardwareAware }
+
+    /// `training.lr_schedule` (decoded at load).
+    public func learningRateSchedule() throws -> LearningRateSchedule { decoded.schedule }
+
+    /// `evaluation.compare_plain` (decoded at load).
+    public var comparePlain: Bool { decoded.comparePlain }
+
+    func decodeHardwareAware() throws -> HardwareAwareSettings {
         var h = HardwareAwareSettings()
         h.noise = try resolved.choice("training.noise.type")
         // training.noise.std: required for additive and multiplicative noise; 1 × σ_prog for pcm.
@@ -28,13 +36,6 @@ extension ExperimentConfig {
         return h
     }
 
-    /// `training.lr_schedule`.
-    public func learningRateSchedule() throws -> LearningRateSchedule {
-        try resolved.choice("training.lr_schedule")
-    }
-
-    /// `evaluation.compare_plain`.
-    public var comparePlain: Bool { (try? resolved.bool("evaluation.compare_plain")) ?? false }
 
     /// The architecture, sized from the data (`sampleShape`, `classes`): built in, or
     /// read from `network.definition` and checked against the data.

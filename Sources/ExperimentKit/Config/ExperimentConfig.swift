@@ -1,4 +1,5 @@
 import Crossbar
+import Energy
 import Foundation
 import Networks
 import NumericKernels
@@ -28,6 +29,21 @@ public struct ExperimentConfig: Sendable {
     /// Warnings about keys that a default or an included hardware file makes inert; the
     /// CLI prints them.
     public internal(set) var warnings: [String] = []
+    /// The keys read by the extensions (hardware-aware training, schedule, energy model,
+    /// GPU baseline, ADC calibration), decoded once at load.
+    var decoded = Decoded()
+
+    /// Typed values of the keys the extensions serve (see `decoded`).
+    struct Decoded: Sendable {
+        var hardwareAware = HardwareAwareSettings()
+        var schedule = LearningRateSchedule.constant
+        var comparePlain = false
+        var energyModel: AnalogEnergyModel? = nil
+        var gpus: [GPUProfile] = []
+        var precision = DigitalPrecision.int8
+        var batchSizes: [Int] = []
+        var adcCalibrationImages = 0
+    }
     /// User-supplied weights, or nil to train (with caching).
     public let weightsFile: String?
     public let training: TrainingSettings
@@ -119,6 +135,11 @@ public struct ExperimentConfig: Sendable {
         compensation = try t.choices("evaluation.compensation")
         let th = try t.int("evaluation.threads")
         threads = th == 0 ? CPUCount.available() : th  // Slurm allocation or affinity mask, not the whole node
+        decoded = Decoded(
+            hardwareAware: try decodeHardwareAware(), schedule: try t.choice("training.lr_schedule"),
+            comparePlain: try t.bool("evaluation.compare_plain"), energyModel: try EnergyBuilder.model(t, prefix: "hardware."),
+            gpus: try loadGPUProfiles(), precision: try t.choice("baseline.precision"), batchSizes: try t.ints("baseline.batch_sizes"),
+            adcCalibrationImages: try t.int("evaluation.adc_calibration_images"))
         warnings = try Applicability.check(self)
         try checkMemory()
     }
