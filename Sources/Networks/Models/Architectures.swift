@@ -28,7 +28,7 @@ public enum Architectures {
     /// norm and ReLU/max pooling, for images `[C, H, W]`:
     /// conv 5×5 C→16 (padding 2) → BN → ReLU → max-pool 2 → conv 5×5 16→32 → BN → ReLU →
     /// max-pool 2 → flatten → dense →120 → ReLU → dense 120→84 → ReLU → dense 84→classes.
-    /// On 28 × 28 grey images and 10 classes: 107 k parameters, 1.48 M MACs per image; on
+    /// On 28 × 28 grey images and 10 classes: 107 k parameters, 1.70 M MACs per image; on
     /// analogue tiles the convolutions are `[16 × 25]` and `[32 × 400]` matrices read once
     /// per output pixel (784 and 100 MVMs).
     /// - Throws: `NetworksError(.shape)` when the input is not an image large enough for
