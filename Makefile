@@ -10,7 +10,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?= Experiments/fashion-mlp-pcm.yaml
-APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashion-mnist python3 python3-numpy ngspice \
+APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev zlib1g-dev dataset-fashion-mnist python3 python3-numpy python3-sklearn ngspice \
                 python3-pytest python3-matplotlib python3-pandas python3-torch python3-setuptools python3-pip chromium
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 AIMC         := .build/release/aimc

@@ -26,7 +26,7 @@ public enum MemoryBudget {
     public static func limit() throws -> Int {
         if let raw = ProcessInfo.processInfo.environment[environmentVariable], !raw.isEmpty {
             guard let v = parseSize(raw), v > 0 else {
-                throw ResourceLimitError("\(environmentVariable)=\(clip(raw, 40)): expected a size in bytes > 0, optionally with a suffix K, M, G or T (e.g. 8G)")
+                throw ResourceLimitError("\(environmentVariable)=\(Clip.middle(raw, 40)): expected a size in bytes > 0, optionally with a suffix K, M, G or T (e.g. 8G)")
             }
             return v
         }
@@ -68,7 +68,7 @@ public enum MemoryBudget {
         let source = ProcessInfo.processInfo.environment[environmentVariable].map { _ in "\(environmentVariable)" }
             ?? "the default, 80 % of physical memory; set \(environmentVariable) to change it"
         throw ResourceLimitError(
-            "\(clip(what(), 300)) needs about \(format(bytes)) of memory, more than the limit of \(format(cap)) (\(source))")
+            "\(Clip.middle(what(), 300)) needs about \(format(bytes)) of memory, more than the limit of \(format(cap)) (\(source))")
     }
 
     /// The product of `factors`, or `Int.max` when it overflows (negative factors count as 0).
@@ -104,9 +104,6 @@ public enum MemoryBudget {
         }
         return u == 0 ? "\(bytes) bytes" : String(format: v < 10 ? "%.1f %@" : "%.0f %@", v, units[u])
     }
-
-    /// `text` shortened in the middle to at most about `max` characters.
-    public static func clip(_ text: String, _ max: Int) -> String { Clip.middle(text, max) }
 }
 
 /// Shortening long values for messages, so that an error never repeats a huge input.

@@ -72,6 +72,13 @@ struct CapacitorLadder: Sendable {
         quantizer = q
     }
 
+    /// `count` comparator input offsets σ_o·Δ·N(0, 1) (all 0 when σ_o = 0, drawing nothing).
+    static func comparatorOffsets(_ count: Int, _ p: ADCCircuitParameters, _ q: Quantizer, rng: inout Xoshiro256) -> [Float] {
+        var z = [Float](repeating: 0, count: count)
+        if p.comparatorOffset > 0 { z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) } }
+        return z.map { $0 * p.comparatorOffset * q.step }
+    }
+
     /// The converter's output for `code` (clamped to the last level), the clip and zero
     /// counts of input `v`.
     func output(code: Int, input v: Float) -> (value: Float, clipped: Int, zeroed: Int) {

@@ -22,9 +22,7 @@ public struct RampConverter: OutputConverter {
             if c > 0 { running = max(running, t) }
             return c == 0 ? -.infinity : running
         }
-        var z = [Float](repeating: 0, count: channels)
-        if p.comparatorOffset > 0 { z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) } }
-        offsets = z.map { $0 * p.comparatorOffset * q.step }
+        offsets = CapacitorLadder.comparatorOffsets(channels, p, q, rng: &rng)
     }
 
     public var isIdeal: Bool { false }

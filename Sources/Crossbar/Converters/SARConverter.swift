@@ -23,10 +23,8 @@ public struct SARConverter: OutputConverter {
         let count = (channels + p.channelsPerConverter - 1) / p.channelsPerConverter
         var ladders: [CapacitorLadder] = []
         for _ in 0..<count { ladders.append(CapacitorLadder(q, capacitorMismatch: p.capacitorMismatch, rng: &rng)) }
-        var z = [Float](repeating: 0, count: count)
-        if p.comparatorOffset > 0 { z.withUnsafeMutableBufferPointer { rng.fillGaussian($0) } }
         self.ladders = ladders
-        offsets = z.map { $0 * p.comparatorOffset * q.step }
+        offsets = CapacitorLadder.comparatorOffsets(count, p, q, rng: &rng)
         channelsPerConverter = p.channelsPerConverter
         bits = q.bits
     }

@@ -75,6 +75,7 @@ extension TileRead {
         var digitised = uninitialised((planes > 1 ? n : 1) * channels)
         var noise = uninitialised(sigma > 0 ? min(groupRows, n) * channels : 0)
         var planeInput = uninitialised(planes > 1 ? n * rows : 0)
+        var planeRow = uninitialised(planes > 1 ? channels : 0)  // one plane's ADC output of a sample
         var clipped = [Int](repeating: 0, count: n), zeroed = clipped
         var again: [Int] = []
         for plane in 0..<planes {
@@ -90,7 +91,7 @@ extension TileRead {
                         var r = Xoshiro256(seed: callSeed, stream: [UInt64(b), UInt64(bmFactor[b].bitPattern), UInt64(plane)])
                         noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress! + (s - group) * channels, count: channels, rng: &r) }
                     }
-                    let row = convert(y, s, noiseRow: s - group, noise: noise, plane: plane, weight: weight, into: &digitised, io.capture)
+                    let row = convert(y, s, noiseRow: s - group, noise: noise, plane: plane, weight: weight, into: &digitised, scratch: &planeRow, io.capture)
                     clipped[s] += row.clipped
                     zeroed[s] += row.zeroed
                     guard plane == planes - 1 else { continue }
@@ -115,7 +116,7 @@ extension TileRead {
     /// `digitised` (bit planes shift-and-add into the sample's row).
     func convert(
         _ y: [Float], _ s: Int, noiseRow: Int, noise: [Float], plane: Int, weight: Float, into digitised: inout [Float],
-        _ capture: PreADCCapture?
+        scratch q: inout [Float], _ capture: PreADCCapture?
     ) -> (clipped: Int, zeroed: Int) {
         y.withUnsafeBufferPointer { yp in
             noise.withUnsafeBufferPointer { zp in
@@ -126,7 +127,6 @@ extension TileRead {
                         for j in 0..<channels { capture.values[j].append(z.map { src[j] + sigma * $0[j] } ?? src[j]) }
                     }
                     guard planes > 1 else { return digitise(src, noise: z, dp.baseAddress!) }
-                    var q = [Float](repeating: 0, count: channels)
                     let r = q.withUnsafeMutableBufferPointer { digitise(src, noise: z, $0.baseAddress!) }
                     let dst = dp.baseAddress! + s * channels
                     for j in 0..<channels { dst[j] = plane == 0 ? q[j] * weight : dst[j] + q[j] * weight }
