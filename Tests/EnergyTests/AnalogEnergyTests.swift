@@ -22,7 +22,7 @@ func cellOnlyModel(voltage: Double = 0.2, time: Double = 10e-9) -> AnalogEnergyM
 /// G⁺ and G⁻ are exactly the targets.
 func idealSpec(gMax: Float = 10e-6, rows: Int = 2, columns: Int = 2) -> HardwareSpec {
     var s = HardwareSpec.ideal
-    s.pcm = PCMDevice(gMax: gMax, gMin: 0)
+    s.conductanceRange = ConductanceRange(gMax: gMax, gMin: 0)
     s.tileRows = rows
     s.tileColumns = columns
     s.inputScaling = .none

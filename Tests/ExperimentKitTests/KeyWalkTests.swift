@@ -39,11 +39,11 @@ import Testing
         case h + "energy.digital.shift_add_energy":
             return ([h + "energy.input_encoding=bit_serial", h + "energy.digital.shift_add_energy=1e-15"], true)
         default:
-            if key.hasPrefix(h + "device.relaxation.") {
+            if key.hasPrefix(h + "device.rram.") {
                 let files = ["presets/pcm-default.yaml", "devices/rram-neurram.yaml", "energy/hermes-14nm.yaml"]
                 return ([h + "include=[" + files.map { repositoryRoot.appendingPathComponent("Circuits/" + $0).path }.joined(separator: ", ") + "]"], true)
             }
-            if key.hasPrefix(h + "device.hermes.") { return ([h + "device.model=pcm_hermes"], true) }
+            if key.hasPrefix(h + "device.pcm_hermes.") { return ([h + "device.model=pcm_hermes"], true) }
             return ([], false)
         }
     }
@@ -65,7 +65,7 @@ import Testing
         case "baseline.gpus": return "[gpus/nvidia-a100-sxm.yaml]"
         case "hardware.faults.dead_rows", "hardware.faults.dead_columns": return "[1]"
         case "hardware.device.g_min": return "1.0e-6"
-        case "hardware.device.relaxation.times": return "[86400, 200000]"
+        case "hardware.device.rram.relaxation.times": return "[86400, 200000]"
         default: break
         }
         guard let current else { return nil }

@@ -157,8 +157,8 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
         let net = try SequentialNetwork(inputShape: [3, 6, 6], layers: [.conv2d(Conv2d(
             weight: conv.weight, bias: [Float](repeating: 0, count: 8), inChannels: 3, kernelHeight: 3, kernelWidth: 3, padding: 1))])
         var spec = HardwareSpec()
-        spec.pcm.programmingNoiseScale = 0
-        spec.pcm.readNoiseScale = 0
+        spec.deviceModel.pcm?.programmingNoiseScale = 0
+        spec.deviceModel.pcm?.readNoiseScale = 0
         let x = randomInput(4, 3 * 36, seed: 14)
         let p = try AnalogSequentialNetwork(network: net, spec: spec).program(seed: 15)
         func mean(_ t: Double, _ c: DriftCompensation) throws -> Float {
