@@ -81,4 +81,11 @@ public enum BLAS {
     public static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
     }
+
+    /// The kernel family OpenBLAS selected for this CPU (`openblas_get_corename`, e.g.
+    /// "Haswell", "SkylakeX", "Zen"; "Prescott" is its generic SSE3 fallback).
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// OpenBLAS's build configuration (`openblas_get_config`: version, DYNAMIC_ARCH, …).
+    public static var configuration: String { openblas_get_config().map { String(cString: $0) } ?? "unknown" }
 }
