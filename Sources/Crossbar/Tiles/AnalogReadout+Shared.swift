@@ -20,7 +20,7 @@ extension AnalogReadout {
     }
 
     /// Whether the tile reads scan the inputs themselves: abs-max input scaling finds NaN
-    /// and ±Inf in the same pass (`TileRead.inputScales`), so the separate scan is skipped
+    /// and ±Inf in the same pass (`TileRead.inputScale`), so the separate scan is skipped
     /// (the tiles' row ranges cover every input).
     func tileReadsScanInputs(_ compensation: DriftCompensation) -> Bool { spec.inputScaling == .absMax }
 
