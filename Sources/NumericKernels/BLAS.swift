@@ -33,18 +33,19 @@ public enum BLAS {
         precondition(
             x.columns == w.columns,
             "matmulTransposed: inputs \(x.shape) and weights \(w.shape) disagree on the inputs axis")
-        var out = Matrix(rows: x.rows, columns: w.rows)
-        x.values.withUnsafeBufferPointer { xp in
-            w.values.withUnsafeBufferPointer { wp in
-                out.values.withUnsafeMutableBufferPointer { op in
+        // β = 0: sgemm stores every element of C without reading it.
+        guard x.rows > 0, w.rows > 0 else { return Matrix(rows: x.rows, columns: w.rows) }
+        if x.columns == 0 { return Matrix(rows: x.rows, columns: w.rows) }
+        return Matrix(rows: x.rows, columns: w.rows) { op in
+            x.values.withUnsafeBufferPointer { xp in
+                w.values.withUnsafeBufferPointer { wp in
                     sgemm(
                         transA: false, transB: true, m: x.rows, n: w.rows, k: x.columns,
                         alpha: 1, a: xp.baseAddress!, lda: x.columns, b: wp.baseAddress!, ldb: w.columns,
-                        beta: 0, c: op.baseAddress!, ldc: w.rows)
+                        beta: 0, c: op, ldc: w.rows)
                 }
             }
         }
-        return out
     }
 
     /// `A · B` for `a` `[m × k]` and `b` `[k × n]`.
