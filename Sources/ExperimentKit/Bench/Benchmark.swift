@@ -20,6 +20,8 @@ public struct Benchmark {
         /// The OpenBLAS kernel family in use (`openblas_get_corename`) and its build configuration.
         public var blasCore: String
         public var blasConfig: String
+        /// OPENBLAS_CORETYPE when set (the kernel was chosen by hand), else nil.
+        public var openblasCoretype: String?
         public var cores: Int
         public var threads: Int
         public var images: Int
@@ -87,19 +89,21 @@ public struct Benchmark {
         //    `threads` workers over batches, BLAS on one thread each (as the runner does), one
         //    programming at t = 1 day. The three are timed interleaved (A B C A B C …), so
         //    that load from other processes falls on all of them alike.
-        let rows = min(batch, test.count)
-        let products: [(Matrix, Matrix, Double)] = folded.weightedLayers.map { _, w, vectors in
-            let n = max(1, min(rows * vectors, (1 << 22) / max(w.columns, 1)))
-            let x = Matrix(rows: n, columns: w.columns, values: (0..<(n * w.columns)).map { Float($0 % 17) / 17 })
-            return (x, w, Double(rows * vectors) / Double(n))
-        }
         let chunks = stride(from: 0, to: test.count, by: batch).map { test.images.rows($0..<min($0 + batch, test.count)) }
-        // Every batch's calls, as digital inference makes them (the last, smaller batch
-        // counted as a full one: the ceiling errs low, never high).
-        func ceilingPass() -> Double {
+        // The operands of each batch as digital inference hands them to sgemm (synthetic
+        // ones of the same shapes when a weighted layer sits in a residual block), made
+        // just before they are timed (untimed), so memory holds one batch's at a time.
+        func operands(_ c: Matrix) throws -> [(Matrix, Matrix)] {
+            if let ops = try folded.sgemmOperands(c) { return ops.map { ($0.input, $0.weight) } }
+            return folded.weightedLayers.map { _, w, vectors in
+                let n = c.rows * vectors
+                return (Matrix(rows: n, columns: w.columns, values: (0..<(n * w.columns)).map { Float($0 % 17) / 17 }), w)
+            }
+        }
+        func ceilingPass() throws -> Double {
             var total = 0.0
-            for _ in chunks {
-                for (x, w, scale) in products { total += scale * seconds { _ = BLAS.matmulTransposed(x, w) } }
+            for c in chunks {
+                for (x, w) in try operands(c) { total += seconds { _ = BLAS.matmulTransposed(x, w) } }
             }
             return total
         }
@@ -138,7 +142,7 @@ public struct Benchmark {
         for run in 0...max(runs, 1) {  // run 0 warms up
             for t in settings {
                 blasThreads(t)
-                let c = ceilingPass(), d = try digitalPass()
+                let c = try ceilingPass(), d = try digitalPass()
                 if run > 0 { ceilingRuns[t, default: []].append(c); digitalRuns[t, default: []].append(d) }
             }
             blasThreads(1)
@@ -218,7 +222,7 @@ public struct Benchmark {
         }
         return Report(
             date: ISO8601DateFormatter().string(from: Date()), cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, blasCore: core,
-            blasConfig: BLAS.configuration, cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
+            blasConfig: BLAS.configuration, openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
             batchSize: batch, macsPerImage: macs, sgemmGflops: gflops, ceilingImagesPerSecond: ceiling, ceilingThreads: bestCeiling,
             digitalImagesPerSecond: digital, digitalThreads: bestDigital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
             analogOverCeiling: analog / ceiling, driftEvaluationSeconds: driftSeconds,
