@@ -52,8 +52,9 @@ let package = Package(
             name: "SIMDKernelsAVX512", dependencies: ["SIMDKernels"], exclude: ["README.md"],
             swiftSettings: avx512Settings),
         .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"], exclude: ["README.md"]),
+        .target(name: "EnergyCounts", exclude: ["README.md"]),
         .target(
-            name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels"],
+            name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels", "EnergyCounts"],
             exclude: ["README.md", "IRDrop/README.md", "IRDrop/Internals/README.md", "Converters/README.md", "Devices/README.md",
                       "Faults/README.md", "Mappings/README.md", "ReadNoise/README.md", "Tiles/README.md", "Compensation/README.md"]),
         .target(
@@ -61,7 +62,7 @@ let package = Package(
             dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"],
             exclude: ["README.md", "Analog/README.md", "Datasets/README.md", "IO/README.md", "Layers/README.md", "Layers/Internals/README.md",
                       "Models/README.md", "Training/README.md"]),
-        .target(name: "Energy", dependencies: ["NumericKernels", "Crossbar", "Networks"], exclude: ["README.md"]),
+        .target(name: "Energy", dependencies: ["NumericKernels", "Crossbar", "Networks", "EnergyCounts"], exclude: ["README.md"]),
         .target(
             name: "ExperimentKit",
             dependencies: ["NumericKernels", "Crossbar", "Networks", "Energy", "Yams"],

@@ -1,3 +1,4 @@
+@_exported import EnergyCounts
 import Crossbar
 
 /// Energy per inference (J) of the analogue hardware by where it is spent.
@@ -119,7 +120,7 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
     ) throws -> AnalogEnergyEstimate {
         try model.validate()
         precondition(layers.count == stats.count, "\(layers.count) layers but \(stats.count) sets of counts")
-        guard let first = stats.first, first.inputVectors > 0 else {
+        guard let first = stats.first, first.operations.inputVectors > 0 else {
             throw EnergyError("no input vectors were counted: run at least one MVM before estimating energy")
         }
         let cycles = Double(try cycles(model, spec))
@@ -130,40 +131,40 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
         var latency = 0.0
         var perLayer: [AnalogLayerEnergy] = []
         for (i, (g, s)) in zip(layers, stats).enumerated() {
-            let n = Double(s.inputVectors)
+            let n = Double(s.operations.inputVectors)
             guard n > 0, g.tiles > 0 else {
                 throw EnergyError("layer \(i): no input vectors or no tiles were counted")
             }
             var b = AnalogBreakdown()
-            b.adc = Double(s.adcConversionsAll) * cycles * adcEnergy
-            b.dac = Double(s.dacConversionsAll) * cycles * model.dacEnergy
+            b.adc = Double(s.operations.adcConversionsAll) * cycles * adcEnergy
+            b.dac = Double(s.operations.dacConversionsAll) * cycles * model.dacEnergy
             switch model.inputEncoding {
-            case .amplitude: b.array = (v / r) * (v / r) * t * s.squaredInputConductance
-            case .pulseWidth: b.array = v * v * t / r * s.absInputConductance
-            case .bitSerial: b.array = v * v * t * s.bitInputConductance
+            case .amplitude: b.array = (v / r) * (v / r) * t * s.operations.squaredInputConductance
+            case .pulseWidth: b.array = v * v * t / r * s.operations.absInputConductance
+            case .bitSerial: b.array = v * v * t * s.operations.bitInputConductance
             }
-            let scaling = spec.inputScaling == .absMax ? Double(s.dacConversionsAll) * model.inputScalingEnergy : 0
-            let shiftAdds = model.inputEncoding == .bitSerial ? Double(s.adcConversionsAll) * cycles * model.shiftAddEnergy : 0
+            let scaling = spec.inputScaling == .absMax ? Double(s.operations.dacConversionsAll) * model.inputScalingEnergy : 0
+            let shiftAdds = model.inputEncoding == .bitSerial ? Double(s.operations.adcConversionsAll) * cycles * model.shiftAddEnergy : 0
             b.digital = scaling + shiftAdds
                 + Double(s.adcConversions) * (model.multiplyEnergy + model.addEnergy)
-                + Double(s.biasAdds) * model.activationEnergy
-            b.memory = Double(s.dacConversionsAll + s.biasAdds) * Double(model.bytesPerActivation) * model.bufferEnergyPerByte
+                + Double(s.operations.biasAdds) * model.activationEnergy
+            b.memory = Double(s.operations.dacConversionsAll + s.operations.biasAdds) * Double(model.bytesPerActivation) * model.bufferEnergyPerByte
             b = b.scaled(1 / n)
-            let readsPerTile = Double(s.tileReads) / (n * Double(g.tiles))
+            let readsPerTile = Double(s.operations.tileReads) / (n * Double(g.tiles))
             let waves = model.parallelTiles == 0 ? 1.0 : Double((g.tiles + model.parallelTiles - 1) / model.parallelTiles)
             let layerLatency = waves * readsPerTile * tRead + model.digitalTimePerLayer
             latency += layerLatency
             total.add(b)
             perLayer.append(AnalogLayerEnergy(
                 index: i, tiles: g.tiles, macs: g.macs, joulesPerInference: b.total, latencyS: layerLatency, breakdown: b,
-                dacConversions: Double(s.dacConversionsAll) * cycles / n, adcConversions: Double(s.adcConversionsAll) * cycles / n,
-                activeCells: Double(s.activeCells) / n, readsPerTile: readsPerTile))
+                dacConversions: Double(s.operations.dacConversionsAll) * cycles / n, adcConversions: Double(s.operations.adcConversionsAll) * cycles / n,
+                activeCells: Double(s.operations.activeCells) / n, readsPerTile: readsPerTile))
         }
         let ops = 2 * Double(layers.reduce(0) { $0 + $1.macs })
         let joules = total.total
         return AnalogEnergyEstimate(
             model: model.name, source: model.source, technologyNodeNm: model.technologyNodeNanometres,
             joulesPerInference: joules, latencyS: latency, topsPerWatt: joules > 0 ? ops / joules / 1e12 : 0,
-            opsPerInference: ops, breakdown: total, layers: perLayer, inferencesCounted: first.inputVectors)
+            opsPerInference: ops, breakdown: total, layers: perLayer, inferencesCounted: first.operations.inputVectors)
     }
 }

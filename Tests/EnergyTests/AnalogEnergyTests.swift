@@ -53,8 +53,8 @@ struct AnalogEnergyTests {
         let e = try AnalogEnergyEstimate.estimate(
             model: cellOnlyModel(), spec: idealSpec(), layers: [LayerGeometry(inputs: 2, outputs: 2, tiles: tiles)], stats: [st])
         #expect(abs(e.breakdown.array - 16e-15) / 16e-15 < 1e-6, "\(e.breakdown.array) J")
-        #expect(st.activeInputs == 2 && st.activeCells == 2 * 2 * 2)
-        #expect(st.tileReads == 1 && st.inputVectors == 1)
+        #expect(st.operations.activeInputs == 2 && st.operations.activeCells == 2 * 2 * 2)
+        #expect(st.operations.tileReads == 1 && st.operations.inputVectors == 1)
     }
 
     /// A zero input vector drives no current: zero cell energy, zero active cells, while the
@@ -69,8 +69,8 @@ struct AnalogEnergyTests {
         let e = try AnalogEnergyEstimate.estimate(
             model: cellOnlyModel(), spec: spec, layers: [LayerGeometry(inputs: 7, outputs: 5, tiles: tiles)], stats: [st])
         #expect(e.breakdown.array == 0)
-        #expect(st.activeInputs == 0 && st.activeCells == 0 && st.squaredInputConductance == 0)
-        #expect(st.adcConversionsAll == 4 * 5 * 2)  // 4 vectors × 5 outputs × 2 row blocks
+        #expect(st.operations.activeInputs == 0 && st.operations.activeCells == 0 && st.operations.squaredInputConductance == 0)
+        #expect(st.operations.adcConversionsAll == 4 * 5 * 2)  // 4 vectors × 5 outputs × 2 row blocks
         #expect(e.breakdown.adc > 0)
     }
 
@@ -160,7 +160,7 @@ struct AnalogEnergyTests {
         // Exact converter counts per inference: DAC = Σ inputs × column blocks, ADC = Σ outputs × row blocks.
         #expect(e.layers.map(\.dacConversions) == [784, 256, 128])
         #expect(e.layers.map(\.adcConversions) == [256 * 2, 128, 10])
-        #expect(stats.map(\.biasAdds) == [3 * 256, 3 * 128, 3 * 10] && stats.map(\.activations) == [3 * 256, 3 * 128, 0])
+        #expect(stats.map(\.operations.biasAdds) == [3 * 256, 3 * 128, 3 * 10] && stats.map(\.operations.activations) == [3 * 256, 3 * 128, 0])
     }
 
     /// Pulse-width and bit-serial encodings: hand-computed cell energy of one device.

@@ -1,3 +1,4 @@
+import EnergyCounts
 import NumericKernels
 
 extension AnalogReadout {
@@ -42,7 +43,7 @@ extension AnalogReadout {
         // statistics and the generator as they were.
         let statsBefore = stats, rngBefore = rng
         var sawNonFinite = false
-        stats.inputVectors += x.rows
+        stats.operations.inputVectors += x.rows
         var outs = methods.map { _ in Matrix(rows: x.rows, columns: outputs) }
         if x.rows == 0 || outputs == 0 || methods.isEmpty { return outs }
         let batch = x.rows

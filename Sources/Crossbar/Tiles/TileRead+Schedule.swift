@@ -1,3 +1,4 @@
+import EnergyCounts
 import NumericKernels
 
 /// Where one read's inputs come from and its outputs go.
@@ -78,9 +79,9 @@ extension TileRead {
                 if !inputSum.isEmpty { inputSum[s] = (0..<rows).reduce(Float(0)) { $0 + l[s * rows + $1] } }
             }
         }
-        counts.tileReads += n
-        counts.dacConversionsAll += n * rows
-        counts.adcConversionsAll += n * channels * planes
+        counts.operations.tileReads += n
+        counts.operations.dacConversionsAll += n * rows
+        counts.operations.adcConversionsAll += n * channels * planes
         // Workspaces: every element is written before it is read.
         var y = uninitialised(n * channels)  // array outputs of a plane
         var digitised = uninitialised((planes > 1 ? n : 1) * channels)

@@ -1,3 +1,4 @@
+import EnergyCounts
 import NumericKernels
 import SIMDKernels
 
@@ -170,10 +171,10 @@ struct TileRead {
                 if inverseStep > 0 { bitwise += Double(Int((abs(levels[i]) * inverseStep).rounded()).nonzeroBitCount) * g }
             }
         }
-        counts.activeInputs += active
-        counts.activeCells += active * state.mapping.devicesPerRow
-        counts.squaredInputConductance += squared
-        counts.absInputConductance += absolute
-        counts.bitInputConductance += bitwise
+        counts.operations.activeInputs += active
+        counts.operations.activeCells += active * state.mapping.devicesPerRow
+        counts.operations.squaredInputConductance += squared
+        counts.operations.absInputConductance += absolute
+        counts.operations.bitInputConductance += bitwise
     }
 }

@@ -30,9 +30,9 @@ public struct EnergyReporter {
         var note: String?
         if let m = try config.energyModel() {
             let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
-            let samples = stats.first.map { $0.inputVectors / max(1, net.network.weightedLayers.first?.vectorsPerSample ?? 1) } ?? 0
+            let samples = stats.first.map { $0.operations.inputVectors / max(1, net.network.weightedLayers.first?.vectorsPerSample ?? 1) } ?? 0
             var perSample = stats
-            for i in perSample.indices { perSample[i].inputVectors = samples }
+            for i in perSample.indices { perSample[i].operations.inputVectors = samples }
             do {
                 var a = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: perSample)
                 a.opsPerInference = 2 * Double(net.network.macsPerInference)
