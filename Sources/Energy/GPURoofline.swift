@@ -20,7 +20,9 @@ import Networks
 /// - energy = operations · (board power / peak) + 8 · bytes · energy per bit.
 /// Per inference: energy / B; latency is the batch's time (every request waits for it).
 /// Kernel-launch and host overheads, idle power and achievable efficiency are not in the
-/// roofline: it is the lower bound beside the realistic estimate of `GPUExecution`.
+/// roofline: it is the lower bound on time beside the realistic estimate of `GPUExecution`.
+/// Its energy (TDP/peak per operation, every byte from DRAM) is not a bound: where the
+/// realistic estimate keeps activations in L2 (the Jetson at batch 1000) it is below it.
 public struct GPURoofline: Sendable {
     public struct Layer: Codable, Sendable, Equatable {
         public var index: Int

@@ -8,7 +8,7 @@ import NumericKernels
 /// area and calibration cost from the simulation's operation counts; the GPU baseline of
 /// every configured profile and batch size (every kernel of the network: dense,
 /// convolution, pooling, residual additions), realistic in both launch modes and as the
-/// roofline lower bound; the headline ratios (first profile, eager or CUDA graph) at every batch
+/// roofline (the lower bound on time); the headline ratios (first profile, eager or CUDA graph) at every batch
 /// size; and the digital baseline's accuracy at FP32, BF16 and INT8.
 public struct EnergyReporter {
     public let config: ExperimentConfig

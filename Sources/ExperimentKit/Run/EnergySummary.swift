@@ -23,14 +23,15 @@ public struct EnergySummary: Codable, Sendable {
         public var latencyHigh: Double
     }
     /// The headline comparison at one batch size: the first GPU profile, realistic execution
-    /// (eager or CUDA graph: the range spans both), and its roofline lower bound.
+    /// (eager or CUDA graph: the range spans both), and its roofline (the lower bound on time).
     public struct Headline: Codable, Sendable, Equatable {
         public var gpu: String
         public var precision: String
         public var mode: String
         public var batchSize: Int
         public var ratio: Ratio
-        /// The roofline's GPU ÷ analogue (energy, latency): what the lower bound alone gives.
+        /// The roofline's GPU ÷ analogue (energy, time of the batch): what the roofline alone
+        /// gives (the lower bound on time).
         public var rooflineEnergyRatio: Double
         public var rooflineLatencyRatio: Double
     }

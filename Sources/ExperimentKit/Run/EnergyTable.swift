@@ -6,7 +6,7 @@ import Foundation
 public enum EnergyTable {
     /// The report: analogue energy with its band, latency, TOPS/W and breakdown, area and
     /// calibration cost; the GPU baseline per profile and batch size, realistic (CUDA graph
-    /// and eager, best–worst of the published ranges) and the roofline lower bound; and the
+    /// and eager, best–worst of the published ranges) and the roofline (the lower bound on time); and the
     /// headline ratios as ranges at every batch size.
     public static func render(_ e: EnergySummary) -> String {
         var out = "energy per inference (counts from \(e.inputStatistics)):\n"
@@ -40,7 +40,7 @@ public enum EnergyTable {
                 acc = String(format: "; accuracy FP32 %.2f %%, BF16 %.2f %%, INT8 %.2f %%", b.fp32 * 100, b.bf16 * 100, b.int8 * 100)
             }
             out += "\nGPU baseline at \(e.gpuAll[0].precision.uppercased())\(acc)\n"
-            out += "(realistic: launch overhead, minimal kernel time, achievable efficiency, L2 residency and idle power, best–worst of the published ranges; roofline: the lower bound; batch time ÷ analogue: the GPU's batch against B analogue inferences in a row)\n"
+            out += "(realistic: launch overhead, minimal kernel time, achievable efficiency, L2 residency and idle power, best–worst of the published ranges; roofline: the lower bound on time; batch time ÷ analogue: the GPU's batch against B analogue inferences in a row)\n"
             var header = ["gpu", "batch", "execution", "J/inference", "latency", "TOPS/W", "weights"]
             if e.analog != nil { header += ["energy ÷ analogue", "batch time ÷ analogue"] }
             var rows: [[String]] = []
@@ -72,7 +72,7 @@ public enum EnergyTable {
                 String(format: "%@ × and %@ × at batch %d", ratio($0.rooflineEnergyRatio), ratio($0.rooflineLatencyRatio), $0.batchSize)
             }
             out += "\nheadline: \(first.gpu) (\(first.precision.uppercased()), eager or CUDA graph) uses " + parts.joined(separator: "; ")
-                + " (roofline lower bound alone: " + roof.joined(separator: "; ") + ").\n"
+                + " (the roofline alone: " + roof.joined(separator: "; ") + ").\n"
         }
         return out
     }
@@ -118,10 +118,14 @@ public enum EnergyTable {
         return "\(a)–\(b)"
     }
 
-    /// A ratio for the report: whole numbers from 100 up, 3 significant digits below, 2
-    /// below 0.01.
+    /// A ratio for the report, to 3 significant digits without exponents from 0.01 up
+    /// (8341 → "8340", 110609 → "111000"), 2 significant digits below.
     static func ratio(_ v: Double) -> String {
-        if v >= 100 { return String(format: "%.0f", v) }
+        guard v.isFinite, v > 0 else { return "\(v)" }
+        if v >= 1000 {
+            let step = pow(10, floor(log10(v)) - 2)
+            return String(format: "%.0f", (v / step).rounded() * step)
+        }
         return String(format: v < 0.01 ? "%.2g" : "%.3g", v)
     }
 
