@@ -64,6 +64,16 @@ struct EnergyEndToEndTests {
         let csv = try String(contentsOf: res.appendingPathComponent("energy.csv"), encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 1 + 1 + 4 * 2 * 3)  // header, analogue, GPUs × batches × (cuda_graph, eager, roofline)
         #expect(ReportTable.render(s).contains("GPU baseline"))
+        // Band, area, realistic GPU rows and the headline range at every batch size.
+        #expect(analog.joulesOptimistic <= analog.joulesPerInference && analog.joulesPerInference <= analog.joulesPessimistic)
+        #expect(analog.area.chip.total > 0 && analog.area.tileTopsPerMm2 > 0)
+        #expect(s.energy?.gpuAll.allSatisfy { $0.realistic.count == 4 } == true)
+        let headlines = try #require(s.energy?.headlines)
+        #expect(headlines.map(\.batchSize) == [1, 64])
+        for h in headlines { #expect(h.ratio.energyLow <= h.ratio.energyHigh && h.ratio.latencyLow <= h.ratio.latencyHigh) }
+        #expect(ReportTable.render(s).contains("headline:") && ReportTable.render(s).contains("cuda_graph"))
+        let headlineJSON = try #require(energy["headlines"] as? [[String: Any]])
+        #expect(headlineJSON.count == 2)
         let b = try #require(s.energy?.baselineAccuracy)
         #expect(abs(b.fp32 - s.digital.accuracy) < 1e-12)
         #expect(abs(b.int8 - b.fp32) < 0.05 && abs(b.bf16 - b.fp32) < 0.05)
