@@ -31,6 +31,9 @@ struct EnergyCommand: ParsableCommand {
 
     func validate() throws {
         if validateModel && config != nil { throw ValidationError("--validate takes no experiment config") }
+        if validateModel && !overrides.sets.isEmpty {
+            throw ValidationError("--validate takes no --set: the validation uses the committed presets as they are")
+        }
         if !validateModel && config == nil { throw ValidationError("missing the experiment config (or --validate)") }
     }
 
