@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(
             name: "NetworksTests", dependencies: ["Networks", "Crossbar", "NumericKernels", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "EnergyTests", dependencies: ["Energy", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),
+        .testTarget(name: "EnergyTests", dependencies: ["Energy", "ExperimentKit", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit", "Energy", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),

@@ -11,6 +11,7 @@ func cellOnlyModel(voltage: Double = 0.2, time: Double = 10e-9) -> AnalogEnergyM
     var m = AnalogEnergyModel()
     m.name = "test"
     m.readVoltage = voltage
+    m.supplyVoltage = voltage
     m.integrationTime = time
     m.inputEncoding = .amplitude
     m.adc = .walden(fom: 1e-15)
@@ -163,9 +164,10 @@ struct AnalogEnergyTests {
         #expect(stats.map(\.operations.biasAdds) == [3 * 256, 3 * 128, 3 * 10] && stats.map(\.operations.activations) == [3 * 256, 3 * 128, 0])
     }
 
-    /// Pulse-width and bit-serial encodings: hand-computed cell energy of one device.
-    /// Weight +1 on a 1 × 1 tile (G⁺ = 10 µS, G⁻ = 0), 4-bit signed DAC over ±1 (step 2/14),
-    /// input 5/7 → level 5 = 0b101: amplitude (V·5/7)²·G·t, pulse width V²·G·t·5/7, bit
+    /// Pulse-width and bit-serial encodings: hand-computed supply energy of one device with
+    /// the supply at V_read. Weight +1 on a 1 × 1 tile (G⁺ = 10 µS, G⁻ = 0), 4-bit signed DAC
+    /// over ±1 (step 2/14), input 5/7 → level 5 = 0b101: amplitude V·(V·5/7)·G·t (the rail
+    /// supplies the cell current, the driver drops the rest), pulse width V²·G·t·5/7, bit
     /// serial V²·G·t·2 (two 1 bits). Relative tolerance 1e-6 (Float levels).
     @Test func encodingsHaveTheirHandComputedCellEnergy() throws {
         var spec = idealSpec(rows: 1, columns: 1)
@@ -173,7 +175,7 @@ struct AnalogEnergyTests {
         spec.adc = try Quantizer(bits: 8, range: 12)
         let (st, _) = try counts(Matrix(rows: 1, columns: 1, values: [1]), Matrix(rows: 1, columns: 1, values: [5.0 / 7.0]), spec)
         let base = 0.04 * 10e-6 * 10e-9
-        let expected: [(InputEncoding, Double)] = [(.amplitude, base * 25 / 49), (.pulseWidth, base * 5 / 7), (.bitSerial, base * 2)]
+        let expected: [(InputEncoding, Double)] = [(.amplitude, base * 5 / 7), (.pulseWidth, base * 5 / 7), (.bitSerial, base * 2)]
         for (enc, want) in expected {
             var m = cellOnlyModel()
             m.inputEncoding = enc

@@ -56,6 +56,27 @@ enum Applicability {
             try !$0.resolved.string("hardware.energy.name").isEmpty
         },
         Rule(keys: ["energy.adc.walden_fom"], why: "applies to energy.adc.model = walden only") { try $0.resolved.string("hardware.energy.adc.model") == "walden" },
+        Rule(keys: ["energy.adc.conversion_time"], why: "applies to energy.adc.model = walden or table only (sar, ramp and flash derive it from the bits)") {
+            try ["walden", "table"].contains($0.resolved.string("hardware.energy.adc.model"))
+        },
+        Rule(keys: ["energy.adc.power_per_bit", "energy.adc.power_offset"], why: "applies to energy.adc.model = sar only") {
+            try $0.resolved.string("hardware.energy.adc.model") == "sar"
+        },
+        Rule(keys: ["energy.adc.clock_period"], why: "applies to energy.adc.model = sar or flash only") {
+            try ["sar", "flash"].contains($0.resolved.string("hardware.energy.adc.model"))
+        },
+        Rule(keys: ["energy.adc.active_power", "energy.adc.lsb_time"], why: "applies to energy.adc.model = ramp only") {
+            try $0.resolved.string("hardware.energy.adc.model") == "ramp"
+        },
+        Rule(keys: ["energy.adc.comparator_energy"], why: "applies to energy.adc.model = flash only") {
+            try $0.resolved.string("hardware.energy.adc.model") == "flash"
+        },
+        Rule(keys: ["energy.dac.pulse_clock_period"], why: "applies to energy.input_encoding = pulse_width only") {
+            try $0.resolved.string("hardware.energy.input_encoding") == "pulse_width"
+        },
+        Rule(keys: ["energy.integration_time"], why: "applies to energy.input_encoding = amplitude or bit_serial only (pulse_width derives it from energy.dac.pulse_clock_period)") {
+            try $0.resolved.string("hardware.energy.input_encoding") != "pulse_width"
+        },
         Rule(keys: ["energy.adc.table_bits", "energy.adc.table_energy"], why: "applies to energy.adc.model = table only") {
             try $0.resolved.string("hardware.energy.adc.model") == "table"
         },

@@ -56,26 +56,50 @@ public enum HardwareKeys {
 /// cites it.
 public enum EnergyKeys {
     static let joules = 0.0...1e-6
+    static let watts = 0.0...10.0
+    static let areaUm2 = 0.0...1e8
+    static let band = 0.01...100.0
+    /// The parts of the analogue energy that carry a band (`energy.band.<part>`).
+    public static let bandParts = ["adc", "dac", "array", "frontend", "static", "digital", "memory"]
     public static let all: [KeySpec] = [
         KeySpec(key: "energy.name", kind: .string, defaultValue: "''",
                 doc: "Name of the energy model (set by a Circuits/energy file); empty: energy and latency are not modelled."),
         KeySpec(key: "energy.source", kind: .string, defaultValue: "''", doc: "Citation of the energy constants."),
-        KeySpec(key: "energy.technology_node_nm", kind: .number(0...1000), defaultValue: "0", doc: "Technology node of the constants, nm (for the record)."),
+        KeySpec(key: "energy.technology_node_nm", kind: .number(0...1000), defaultValue: "0",
+                doc: "Technology node of the constants, nm: the feature size F of energy.area.unit_cell_f2."),
         KeySpec(key: "energy.read_voltage", kind: .number(0...10), defaultValue: "0", doc: "Full-scale read voltage V_read on a word line, volts."),
+        KeySpec(key: "energy.array.supply_voltage", kind: .number(0...10), defaultValue: "0",
+                doc: "Supply the bit-line current is drawn from, volts (≥ read_voltage): array energy V_supply·I·t; equal to read_voltage it is the cell dissipation V²·G·t, V_DD for bit lines clamped from the core supply."),
         KeySpec(key: "energy.integration_time", kind: .number(0...1), defaultValue: "0",
-                doc: "Read pulse t_int at full scale (per cycle for bit_serial), seconds; cell energy V²·G·t."),
+                doc: "Read pulse t_int at full scale (per cycle for bit_serial), seconds (amplitude and bit_serial; pulse_width derives it from energy.dac.pulse_clock_period)."),
         KeySpec(key: "energy.input_encoding", kind: .choice(InputEncoding.allCases.map(\.rawValue)), defaultValue: "amplitude",
                 doc: "Input pulses: amplitude (V ∝ x), pulse_width (t ∝ |x|) or bit_serial (one cycle per magnitude bit of the DAC)."),
+        KeySpec(key: "energy.read_phases", kind: .integer(1...16), defaultValue: "1",
+                doc: "Reads (phases) per MVM: every per-read energy and the read time × this (HERMES's high-precision mode: 4). The accuracy simulation reads once."),
         KeySpec(key: "energy.dac.energy", kind: .number(joules), defaultValue: "0", doc: "DAC / word-line driver energy per drive (per cycle for bit_serial), joules."),
-        KeySpec(key: "energy.adc.model", kind: .choice(["walden", "table"]), defaultValue: "walden",
-                doc: "ADC energy per conversion: walden (FoM · 2^bits) or table (by bits, log-linear between entries)."),
+        KeySpec(key: "energy.dac.pulse_clock_period", kind: .number(0...1), defaultValue: "0",
+                doc: "pulse_width: one clock period per DAC level, seconds; t_int = 2^m × this, m the DAC's magnitude bits (bits − 1 when signed)."),
+        KeySpec(key: "energy.adc.model", kind: .choice(["walden", "table", "sar", "ramp", "flash"]), defaultValue: "walden",
+                doc: "ADC energy and time per conversion: walden (FoM · 2^bits), table (by bits, log-linear between entries), sar ((N+1)·t_clk·(a·N + b), time (N+1)·t_clk), ramp (counting ramp or CCO: P·2^N·t_LSB, time 2^N·t_LSB) or flash ((2^N − 1)·E_cmp, time t_clk)."),
         KeySpec(key: "energy.adc.walden_fom", kind: .number(0...1e-9), defaultValue: "0", doc: "Walden figure of merit, joules per conversion step (walden)."),
         KeySpec(key: "energy.adc.table_bits", kind: .integerList(1...24, count: 0...24), defaultValue: "[]", doc: "Resolutions of the ADC energy table, bits, increasing (table)."),
         KeySpec(key: "energy.adc.table_energy", kind: .numberList(joules, count: 0...24), defaultValue: "[]", doc: "ADC energy per conversion at each table resolution, joules (table)."),
-        KeySpec(key: "energy.adc.conversion_time", kind: .number(0...1), defaultValue: "0", doc: "Time of one ADC conversion, seconds."),
+        KeySpec(key: "energy.adc.power_per_bit", kind: .number(watts), defaultValue: "0", doc: "sar: a of the converter power a·N + b, watts per bit."),
+        KeySpec(key: "energy.adc.power_offset", kind: .number(watts), defaultValue: "0", doc: "sar: b of the converter power a·N + b, watts."),
+        KeySpec(key: "energy.adc.clock_period", kind: .number(0...1), defaultValue: "0", doc: "sar and flash: converter clock period t_clk, seconds."),
+        KeySpec(key: "energy.adc.active_power", kind: .number(watts), defaultValue: "0", doc: "ramp: power of the ramp or oscillator and counter while converting, watts."),
+        KeySpec(key: "energy.adc.lsb_time", kind: .number(0...1), defaultValue: "0", doc: "ramp: time per LSB t_LSB, seconds (HERMES CCO: 300 ps)."),
+        KeySpec(key: "energy.adc.comparator_energy", kind: .number(joules), defaultValue: "0", doc: "flash: energy of one comparator decision, joules."),
+        KeySpec(key: "energy.adc.conversion_time", kind: .number(0...1), defaultValue: "0", doc: "Time of one ADC conversion, seconds (walden and table; the other models derive it from the bits)."),
         KeySpec(key: "energy.adc.columns_per_adc", kind: .integer(1...65536), defaultValue: "1",
                 doc: "Columns multiplexed onto one ADC: the same conversions and energy, n × the conversion time per read."),
-        KeySpec(key: "energy.digital.add_energy", kind: .number(joules), defaultValue: "0", doc: "Digital add of a tile's partial sum into the layer output, joules per output."),
+        KeySpec(key: "energy.column.frontend_power", kind: .number(watts), defaultValue: "0",
+                doc: "Column front-end (integrator, TIA, CCO bias) power per column during integration, watts."),
+        KeySpec(key: "energy.static.power_per_column", kind: .number(watts), defaultValue: "0",
+                doc: "Static power of a reading tile per column (references, bias, clocks, control), watts, × the tile's read time."),
+        KeySpec(key: "energy.static.idle_power_per_column", kind: .number(watts), defaultValue: "0",
+                doc: "Leakage of every tile of the network, reading or idle, per column, watts, × the inference latency."),
+        KeySpec(key: "energy.digital.add_energy", kind: .number(joules), defaultValue: "0", doc: "Digital add of a tile's partial sum into the layer output, joules per output (and per extra phase)."),
         KeySpec(key: "energy.digital.multiply_energy", kind: .number(joules), defaultValue: "0", doc: "Digital multiply by the output scale, joules per output."),
         KeySpec(key: "energy.digital.shift_add_energy", kind: .number(joules), defaultValue: "0", doc: "Shift-and-add of a bit-serial partial result, joules per conversion (bit_serial)."),
         KeySpec(key: "energy.digital.activation_energy", kind: .number(joules), defaultValue: "0", doc: "Bias addition and activation function, joules per layer output."),
@@ -83,8 +107,18 @@ public enum EnergyKeys {
         KeySpec(key: "energy.digital.time_per_layer", kind: .number(0...1), defaultValue: "0", doc: "Latency of a layer's digital periphery per input vector, seconds."),
         KeySpec(key: "energy.memory.buffer_energy_per_byte", kind: .number(joules), defaultValue: "0", doc: "Activation buffer (SRAM) energy per byte read or written, joules."),
         KeySpec(key: "energy.memory.bytes_per_activation", kind: .integer(1...8), defaultValue: "1", doc: "Bytes per buffered activation."),
+        KeySpec(key: "energy.memory.interconnect_energy_per_byte", kind: .number(joules), defaultValue: "0",
+                doc: "Tile-to-tile interconnect energy per byte carried (inputs to every tile, ⌈ADC bits/8⌉ bytes per partial sum out), joules."),
         KeySpec(key: "energy.parallel_tiles", kind: .integer(0...1_000_000), defaultValue: "0", doc: "Tiles that read at the same time; 0: every tile of a layer at once."),
-    ]
+        KeySpec(key: "energy.area.unit_cell_f2", kind: .number(0...1e6), defaultValue: "0",
+                doc: "Area of the unit cell holding one weight (all its devices and access transistors), in F² (F = energy.technology_node_nm)."),
+        KeySpec(key: "energy.area.per_column_um2", kind: .number(areaUm2), defaultValue: "0", doc: "Column periphery (ADC, front-end, mux) per column, µm²."),
+        KeySpec(key: "energy.area.per_row_um2", kind: .number(areaUm2), defaultValue: "0", doc: "Row periphery (DAC / driver) per row, µm²."),
+        KeySpec(key: "energy.area.per_tile_um2", kind: .number(areaUm2), defaultValue: "0", doc: "Per-tile digital unit, buffers and control, µm²."),
+    ] + bandParts.map {
+        KeySpec(key: "energy.band.\($0)", kind: .numberList(band, count: 2...2), defaultValue: "[1, 1]",
+                doc: "Spread of the \($0) energy where the literature spreads: [optimistic, pessimistic] multipliers of the central value (optimistic ≤ 1 ≤ pessimistic).")
+    }
 }
 
 /// The documented keys of experiment files (`Experiments/*.yaml`).
