@@ -187,7 +187,7 @@ struct EndToEndTests {
         ])
         #expect(status == 1)
         #expect(out.isEmpty)
-        #expect(err.contains("hardware.adc.bits") && err.contains("0…24"))
+        #expect(err.contains("hardware.adc.bits") && err.contains("2…24"))
     }
 }
 
