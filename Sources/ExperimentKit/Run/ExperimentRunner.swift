@@ -107,6 +107,7 @@ public final class ExperimentRunner {
     public func obtainNetwork(hardwareAware: HardwareAwareSettings) throws -> (SequentialNetwork, RunSummary.Weights) {
         let (shape, classes) = try config.dataShape()
         let description = try config.networkDescription(sampleShape: shape, classes: classes)
+        try config.checkNetworkMemory(description, trains: config.weightsFile == nil)
         if let file = config.weightsFile {
             let network = try description.build(arrays: try NetworkImport.arrays(path: file), file: file)
             try checkOutputs(network, classes: classes, source: file)
