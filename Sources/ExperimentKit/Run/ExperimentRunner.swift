@@ -53,7 +53,7 @@ public final class ExperimentRunner {
         lap("digital")
         let calibration = try config.adcCalibrationBatch()
         let net = try AnalogSequentialNetwork(network: network, spec: config.hardware, calibration: calibration)
-        let evaluation = try evaluateAnalog(net, test)
+        let evaluation = try naming(weights) { try evaluateAnalog(net, test) }
         lap("analog")
         let points = analogPoints(evaluation.accuracy)
         let layers = evaluation.stats.enumerated().map { i, st in
@@ -68,7 +68,8 @@ public final class ExperimentRunner {
             let (plain, plainWeights) = try obtainNetwork(hardwareAware: HardwareAwareSettings())
             let plainDigital = try Self.digitalAccuracy(plain, test)
             log(String(format: "plain digital accuracy (FP32): %.2f %%", plainDigital * 100))
-            let plainEval = try evaluateAnalog(try AnalogSequentialNetwork(network: plain, spec: config.hardware, calibration: calibration), test)
+            let plainNet = try AnalogSequentialNetwork(network: plain, spec: config.hardware, calibration: calibration)
+            let plainEval = try naming(plainWeights) { try evaluateAnalog(plainNet, test) }
             comparison = RunSummary.Comparison(
                 plain: .init(digitalAccuracy: plainDigital, analog: analogPoints(plainEval.accuracy), weights: plainWeights),
                 hardwareAware: .init(digitalAccuracy: digitalAcc, analog: points, weights: weights))
@@ -82,6 +83,21 @@ public final class ExperimentRunner {
         summary.comparison = comparison
         if write { try writeResults(summary, evaluation) }
         return summary
+    }
+
+    /// Runs an analogue evaluation; a `CrossbarError` (a non-finite activation, a failed
+    /// readout stage, already naming the layer) becomes a `ConfigError` that also names the
+    /// config, the weights and the dataset.
+    func naming<T>(_ weights: RunSummary.Weights, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as CrossbarError {
+            var m = "\(config.file): analogue evaluation (weights \(weights.file), \(weights.origin); dataset \(config.datasetDirectory)): \(e.message)"
+            if e.message.contains("must be finite") {
+                m += " — the activations overflowed float32: check the weights' and the inputs' scale"
+            }
+            throw ConfigError(m)
+        }
     }
 
     func analogPoints(_ accuracy: [[[Double]]]) -> [RunSummary.AnalogPoint] {
