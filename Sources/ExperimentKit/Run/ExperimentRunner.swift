@@ -209,6 +209,7 @@ public final class ExperimentRunner {
     public static func digitalAccuracy(_ network: SequentialNetwork, _ data: LabeledImages, batch: Int = 1000) throws -> Double {
         var predictions: [Int] = []
         for s in stride(from: 0, to: data.count, by: batch) {
+            try Interruption.checkpoint()
             predictions += argmaxRows(try network.forward(data.images.rows(s..<min(s + batch, data.count))))
         }
         return accuracy(predictions, data.labels)
@@ -246,6 +247,7 @@ public final class ExperimentRunner {
             var hits = [Int](repeating: 0, count: comps.count), total = 0
             var st: [ConversionStats] = []
             for (bi, (x, labels)) in batches.enumerated() {
+                try Interruption.checkpoint()  // Ctrl-C: stop between batches, never inside BLAS
                 var rng = Xoshiro256(seed: seed, .outputNoise, t.bitPattern, UInt64(bi))
                 let logits = try readout.forward(x, compensations: comps, rng: &rng, stats: &st)
                 for (ci, l) in logits.enumerated() {

@@ -176,6 +176,7 @@ public final class SweepRunner {
         e.outputFormatting = [.sortedKeys]
         var ran = 0
         for i in todo {
+            try Interruption.checkpoint()  // Ctrl-C: finished points are stored; stop before the next
             let p = points[i]
             let s = try ExperimentRunner(config: p.config, log: { _ in }).run(write: false)
             var axes: [String: String] = [:]
