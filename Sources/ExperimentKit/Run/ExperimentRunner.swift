@@ -20,10 +20,13 @@ public final class ExperimentRunner {
     public let config: ExperimentConfig
     /// Receives progress lines (the CLI prints them to stderr).
     public var log: (String) -> Void
+    /// Folder of trained networks, shared by runs from any folder (`WeightsCache.directory`).
+    public var weightsCache: URL
 
     public init(config: ExperimentConfig, log: @escaping (String) -> Void = { _ in }) {
         self.config = config
         self.log = log
+        weightsCache = WeightsCache.directory(outputDirectory: config.outputDirectory)
     }
 
     /// Seed of repeat `r`.
@@ -117,8 +120,9 @@ public final class ExperimentRunner {
     // MARK: Weights
 
     /// The network: loaded from `network.weights`, or trained (with `hardwareAware`) and
-    /// cached in `output_dir/weights-cache/<architecture>-<hash>.npz` (an MLP:
-    /// `mlp-<widths>-<hash>.npz`, arrays `W0, b0, …`) keyed by everything training depends on.
+    /// cached in `weightsCache/<architecture>-<hash>.npz` (an MLP: `mlp-<widths>-<hash>.npz`,
+    /// arrays `W0, b0, …`) keyed by everything training depends on. A network cached by an
+    /// older aimc in `output_dir/weights-cache/` is still reused from there.
     /// - Throws: `ConfigError`, `NetworksError` for unreadable data or weights.
     public func obtainNetwork(hardwareAware: HardwareAwareSettings) throws -> (SequentialNetwork, RunSummary.Weights) {
         let (shape, classes) = try config.dataShape()
@@ -133,16 +137,20 @@ public final class ExperimentRunner {
         let fingerprint = try networkFingerprint(hardwareAware, description: description)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in fingerprint { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let dir = URL(fileURLWithPath: config.outputDirectory).appendingPathComponent("weights-cache")
+        let dir = weightsCache
         let stem = cacheName(description) + (hardwareAware.isEnabled ? "-hwa-" : "-") + String(format: "%016llx", h)
         let npz = dir.appendingPathComponent(stem + ".npz")
         let meta = dir.appendingPathComponent(stem + ".json")
-        if let existing = FileManager.default.contents(atPath: meta.path), existing == fingerprint,
-            FileManager.default.fileExists(atPath: npz.path),
-            let arrays = try? NPZ.read(npz), let network = try? description.build(arrays: arrays, file: npz.path)
-        {
-            log("weights: reusing \(npz.path) (trained with the same config)")
-            return (network, .init(file: npz.path, origin: "cached"))
+        let legacy = WeightsCache.legacyDirectory(outputDirectory: config.outputDirectory)
+        for folder in [dir, legacy] {
+            let npz = folder.appendingPathComponent(stem + ".npz")
+            if let existing = FileManager.default.contents(atPath: folder.appendingPathComponent(stem + ".json").path), existing == fingerprint,
+                FileManager.default.fileExists(atPath: npz.path),
+                let arrays = try? NPZ.read(npz), let network = try? description.build(arrays: arrays, file: npz.path)
+            {
+                log("weights: reusing \(npz.path) (trained with the same config)")
+                return (network, .init(file: npz.path, origin: "cached"))
+            }
         }
         let tr = config.training
         log("training: \(cacheName(description))\(hardwareAware.isEnabled ? " (hardware-aware: noise \(hardwareAware.noise.rawValue) σ \(hardwareAware.noiseLevel), clip \(hardwareAware.weightClipSigma) σ, drift-aware epochs \(hardwareAware.driftAwareEpochs))" : ""), \(tr.optimizer.rawValue), \(tr.epochs) epochs on \(config.trainLimit) samples")
@@ -155,7 +163,11 @@ public final class ExperimentRunner {
         try NetworkTrainer(settings: tr, hardwareAware: hardwareAware, schedule: try config.learningRateSchedule()).train(&network, images: train.images, labels: train.labels) { epoch, loss in
             self.log(String(format: "  epoch %d/%d  loss %.4f  (%.1f s)", epoch, total, loss, Date().timeIntervalSince(start)))
         }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError("cannot create the weights cache \(dir.path) (set \(WeightsCache.environmentVariable) to a writable folder): \(ResultSet.reason(error))")
+        }
         try description.save(network, npz: npz)
         try AtomicFile.write(fingerprint, to: meta)
         log("weights: saved \(npz.path)")
