@@ -244,30 +244,4 @@ public final class SweepRunner {
         try results.write(to: directory)
         return results
     }
-
-    /// Writes an sbatch job-array script that runs `count` shards of this sweep, each as
-    /// `aimc sweep … --shard $SLURM_ARRAY_TASK_ID/count`. Merge afterwards with `aimc merge`.
-    public func emitSlurm(shards count: Int, executable: String, arguments: [String], cpusPerTask: Int = 2) throws -> URL {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let cwd = FileManager.default.currentDirectoryPath
-        let script = """
-            #!/bin/bash
-            # Slurm job array for the aimc sweep of \(configPath): \(points.count) points in \(count) shards.
-            # Submit: sbatch \(directory.appendingPathComponent("sweep.sbatch").path)
-            # Then:   aimc merge \(arguments.map(q).joined(separator: " "))
-            #SBATCH --job-name=aimc-\(points.first?.config.name ?? "sweep")
-            #SBATCH --array=0-\(count - 1)
-            #SBATCH --cpus-per-task=\(cpusPerTask)
-            #SBATCH --output=\(directory.path)/slurm-%A_%a.out
-            set -euo pipefail
-            cd \(q(cwd))
-            exec \(q(executable)) sweep \(arguments.map(q).joined(separator: " ")) --shard "${SLURM_ARRAY_TASK_ID}/\(count)" --no-progress
-
-            """
-        let url = directory.appendingPathComponent("sweep.sbatch")
-        try AtomicFile.write(Data(script.utf8), to: url)
-        chmod(url.path, 0o755)
-        return url
-    }
 }
