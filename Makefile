@@ -19,7 +19,7 @@ PYTHON       ?= /usr/bin/python3
 LIBAIMC      := .build/release/libaimc_c.so
 PYENV        := AIMC_LIBRARY=$(CURDIR)/$(LIBAIMC) PYTHONPATH=$(CURDIR)/python$${PYTHONPATH:+:$$PYTHONPATH}
 
-.PHONY: all setup build run test test-slurm test-hostile test-python python bench keys lint clean fuzz
+.PHONY: all setup build run test test-slurm test-hostile test-python python bench bench-record keys lint clean fuzz
 
 all: build
 
@@ -96,6 +96,15 @@ fuzz: setup
 # IR drop, scaling (see BENCHMARKS.md). Figures, never asserted by tests.
 bench: build
 	$(AIMC) bench $(CONFIG)
+
+# The same, kept: the run's `aimc bench --json` is filed under Benchmarks/records/ and the
+# per-CPU tables of BENCHMARKS.md are rewritten from every record (THREADS=1 for one thread;
+# OPENBLAS_CORETYPE=… to measure another OpenBLAS kernel).
+THREADS ?= 2
+bench-record: build
+	@mkdir -p results
+	$(AIMC) bench $(CONFIG) --threads $(THREADS) --json > results/bench-record.json
+	/usr/bin/python3 Tools/bench_table.py --record results/bench-record.json
 
 keys: build
 	$(AIMC) keys --markdown

@@ -71,8 +71,9 @@ let package = Package(
             name: "SIMDKernelsAVX512", dependencies: ["SIMDKernels"], exclude: ["README.md"],
             swiftSettings: avx512Settings),
         .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"], exclude: ["README.md"]),
+        .target(name: "EnergyCounts", exclude: ["README.md"]),
         .target(
-            name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels"],
+            name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels", "EnergyCounts"],
             exclude: ["README.md", "IRDrop/README.md", "IRDrop/Internals/README.md", "Converters/README.md", "Devices/README.md",
                       "Faults/README.md", "Mappings/README.md", "ReadNoise/README.md", "Tiles/README.md", "Compensation/README.md"]),
         .target(
@@ -80,7 +81,7 @@ let package = Package(
             dependencies: ["NumericKernels", "Crossbar", "CZlibSystem", "ZIPFoundation"],
             exclude: ["README.md", "Analog/README.md", "Datasets/README.md", "IO/README.md", "Layers/README.md", "Layers/Internals/README.md",
                       "Models/README.md", "Training/README.md"]),
-        .target(name: "Energy", dependencies: ["NumericKernels", "Crossbar", "Networks"], exclude: ["README.md"]),
+        .target(name: "Energy", dependencies: ["NumericKernels", "Crossbar", "Networks", "EnergyCounts"], exclude: ["README.md"]),
         .target(
             name: "ExperimentKit",
             dependencies: ["NumericKernels", "Crossbar", "Networks", "Energy", "Yams"],
@@ -103,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "NetworksTests", dependencies: ["Networks", "Crossbar", "NumericKernels", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "EnergyTests", dependencies: ["Energy", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),
+        .testTarget(name: "EnergyTests", dependencies: ["Energy", "ExperimentKit", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit", "Energy", "Networks", "Crossbar", "NumericKernels", "TestSupport"]),

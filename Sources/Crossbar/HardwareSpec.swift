@@ -36,28 +36,16 @@ public enum MappingScheme: String, CaseIterable, Sendable, Codable {
     case offset
 }
 
-/// The device technology of a tile.
-public enum DeviceKind: String, CaseIterable, Sendable, Codable {
-    /// `PCMDevice`: programming noise, drift, 1/f read noise.
-    case pcm
-    /// `IdealDevice`: no non-ideality.
-    case ideal
-    /// `RRAMDevice`: polynomial programming noise and conductance relaxation (NeuRRAM fits).
-    case rram
-    /// `HermesPCMDevice`: the branch-function PCM model of the IBM HERMES chip.
-    case pcmHermes = "pcm_hermes"
-}
-
 /// Everything that describes the analogue hardware a layer runs on: device, tile
 /// geometry, mapping, converters, noise and peripheral algorithms.
 ///
 /// Built by `ExperimentKit` from the files in `Circuits/` and the experiment's
 /// overrides; `HardwareSpec.ideal` is the exact reference (equals a plain matrix product).
 public struct HardwareSpec: Sendable {
-    /// Device technology.
-    public var deviceKind: DeviceKind = .pcm
-    /// PCM parameters (used when `deviceKind == .pcm`; gMax and gMin are used by every kind).
-    public var pcm: PCMDevice = PCMDevice()
+    /// The device model and its parameters (`device.model` and its section `device.<model>.*`).
+    public var deviceModel: DeviceModel = .pcm(PCMDevice())
+    /// The conductance range weights map onto, for every device model (`device.g_max`, `device.g_min`).
+    public var conductanceRange = ConductanceRange()
     /// Tile rows: inputs, word lines driven by DACs (1…65536).
     public var tileRows: Int = 512
     /// Tile columns: outputs, bit lines read by ADCs (1…65536).
@@ -84,10 +72,6 @@ public struct HardwareSpec: Sendable {
     public var boundManagement: Bool = false
     /// Largest total input reduction factor of bound management (≥ 1; 16 → at most 4 halvings).
     public var boundManagementMaxFactor: Float = 16
-    /// RRAM parameters (used when `deviceKind == .rram`; gMax, gMin come from `pcm`).
-    public var rram: RRAMDevice = RRAMDevice()
-    /// HERMES PCM parameters (used when `deviceKind == .pcmHermes`; gMax, gMin from `pcm`).
-    public var hermes: HermesPCMDevice = HermesPCMDevice()
     /// Cell I–V nonlinearity k = V_read/V0 of the sinh law (`SinhCellIV`); 0 is ohmic.
     public var ivNonlinearity: Float = 0
     /// The I–V law of the cells, nil when ohmic.
@@ -116,41 +100,37 @@ public struct HardwareSpec: Sendable {
     /// Ideal hardware: ideal device, 0-bit converters, no noise. Its MVM equals W·x.
     public static var ideal: HardwareSpec {
         var h = HardwareSpec()
-        h.deviceKind = .ideal
+        h.deviceModel = .ideal
         return h
     }
 
-    /// The conductance range [gMin, gMax] (S) of every device model: weights map onto it
-    /// (kept in `pcm`, the record every model's range is read from).
-    public var gMax: Float { pcm.gMax }
-    /// Smallest conductance (S), the target of a zero weight's device.
-    public var gMin: Float { pcm.gMin }
-
-    /// The device model selected by `deviceKind`.
-    public var device: any ProgrammingStatistics {
-        switch deviceKind {
-        case .pcm: return pcm
-        case .ideal: return IdealDevice(gMax: pcm.gMax, gMin: pcm.gMin)
-        case .rram:
-            var d = rram
-            d.gMax = pcm.gMax
-            d.gMin = pcm.gMin
-            return d
-        case .pcmHermes:
-            var d = hermes
-            d.gMax = pcm.gMax
-            d.gMin = pcm.gMin
-            return d
-        }
+    /// The device technology. Setting another kind selects that model with its published
+    /// constants (`DeviceModel(kind:)`); setting the same kind keeps the parameters.
+    public var deviceKind: DeviceKind {
+        get { deviceModel.kind }
+        set { if newValue != deviceModel.kind { deviceModel = DeviceModel(kind: newValue) } }
     }
+
+    /// Largest conductance (S) of `conductanceRange`: a scaling group's largest |w| maps here.
+    public var gMax: Float {
+        get { conductanceRange.gMax }
+        set { conductanceRange.gMax = newValue }
+    }
+    /// Smallest conductance (S) of `conductanceRange`, the target of a zero weight's device.
+    public var gMin: Float {
+        get { conductanceRange.gMin }
+        set { conductanceRange.gMin = newValue }
+    }
+
+    /// The configured device model over the spec's conductance range: what programming,
+    /// drift, reads and hardware-aware training draw from.
+    public var device: any ProgrammingStatistics { deviceModel.statistics(range: conductanceRange) }
 
     /// Checks ranges that a config loader cannot see one key at a time.
     /// - Throws: `CrossbarError` naming the parameter and allowed range.
     public func validate() throws {
-        guard pcm.gMax > 0, pcm.gMax.isFinite else { throw CrossbarError("device.g_max = \(pcm.gMax) must be > 0 S") }
-        guard pcm.gMin >= 0, pcm.gMin < pcm.gMax else {
-            throw CrossbarError("device.g_min = \(pcm.gMin) must satisfy 0 ≤ g_min < g_max = \(pcm.gMax) S")
-        }
+        try conductanceRange.validate()
+        try deviceModel.validate()
         guard tileRows >= 1, tileColumns >= 1 else {
             throw CrossbarError("tile rows × columns = \(tileRows) × \(tileColumns) must both be ≥ 1")
         }

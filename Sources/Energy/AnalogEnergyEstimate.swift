@@ -1,3 +1,4 @@
+@_exported import EnergyCounts
 import Crossbar
 
 /// Energy per inference (J) of the analogue hardware by where it is spent.
@@ -6,23 +7,48 @@ public struct AnalogBreakdown: Codable, Sendable, Equatable {
     public var adc: Double = 0
     /// DACs / word-line drivers.
     public var dac: Double = 0
-    /// Cell read energy V²·G·t of the crossbar arrays.
+    /// Bit-line supply energy V_supply·I·t of the crossbar arrays.
     public var array: Double = 0
+    /// Column front-ends (integrators, TIAs, CCO bias) during integration.
+    public var frontend: Double = 0
+    /// Static power of reading tiles and leakage of every tile × time.
+    public var `static`: Double = 0
     /// Digital periphery: input scaling, output scaling, partial-sum adds, shift-adds,
     /// bias and activation.
     public var digital: Double = 0
-    /// Activation buffer traffic.
+    /// Activation buffer traffic and the interconnect between tiles.
     public var memory: Double = 0
 
     public init() {}
 
-    /// adc + dac + array + digital + memory.
-    public var total: Double { adc + dac + array + digital + memory }
+    /// The sum of the parts.
+    public var total: Double { adc + dac + array + frontend + `static` + digital + memory }
+
+    /// The parts by name, in report order.
+    public var named: [(String, Double)] {
+        [("ADC", adc), ("DAC", dac), ("array", array), ("front-end", frontend), ("static", `static`), ("digital", digital), ("memory", memory)]
+    }
+
+    /// Each part × its band end: `optimistic` or `pessimistic` multipliers.
+    public func banded(_ b: ComponentBands, pessimistic: Bool) -> AnalogBreakdown {
+        func f(_ e: EnergyBand) -> Double { pessimistic ? e.pessimistic : e.optimistic }
+        var o = self
+        o.adc *= f(b.adc)
+        o.dac *= f(b.dac)
+        o.array *= f(b.array)
+        o.frontend *= f(b.frontend)
+        o.static *= f(b.static)
+        o.digital *= f(b.digital)
+        o.memory *= f(b.memory)
+        return o
+    }
 
     mutating func add(_ o: AnalogBreakdown) {
         adc += o.adc
         dac += o.dac
         array += o.array
+        frontend += o.frontend
+        `static` += o.static
         digital += o.digital
         memory += o.memory
     }
@@ -32,6 +58,8 @@ public struct AnalogBreakdown: Codable, Sendable, Equatable {
         b.adc *= f
         b.dac *= f
         b.array *= f
+        b.frontend *= f
+        b.static *= f
         b.digital *= f
         b.memory *= f
         return b
@@ -60,7 +88,7 @@ public struct AnalogLayerEnergy: Codable, Sendable, Equatable {
     public var joulesPerInference: Double
     public var latencyS: Double
     public var breakdown: AnalogBreakdown
-    /// Per inference: DAC and ADC conversions (all reads and cycles) and driven devices.
+    /// Per inference: DAC and ADC conversions (all reads, cycles and phases) and driven devices.
     public var dacConversions: Double
     public var adcConversions: Double
     public var activeCells: Double
@@ -68,14 +96,43 @@ public struct AnalogLayerEnergy: Codable, Sendable, Equatable {
     public var readsPerTile: Double
 }
 
-/// Energy, latency and efficiency of the analogue hardware per inference, computed from
-/// the operation counts of the simulation (`ConversionStats`) and an `AnalogEnergyModel`.
+/// Chip area of the network's tiles and the throughput density it gives.
+public struct AnalogArea: Codable, Sendable, Equatable {
+    /// One tile (m²) by part.
+    public var tile: AreaBreakdown
+    /// Tiles of the network (every weighted layer's tiles; the network is held on chip).
+    public var tiles: Int
+    /// tiles × tile area (m²).
+    public var chip: AreaBreakdown
+    /// One tile reading back to back with every cell used: 2·rows·columns / t_read per
+    /// tile area, 10¹² op/s per mm² (how chips report it).
+    public var tileTopsPerMm2: Double
+    /// The network: operations per inference / latency / chip area, 10¹² op/s per mm².
+    public var networkTopsPerMm2: Double
+}
+
+/// The energy of one drift-compensation calibration of the network (`global` and `column`
+/// compensation): every tile read with one-hot inputs, once per row, at programming and
+/// again at the evaluation time. Not part of the per-inference energy: it is paid once per
+/// calibration and shared by the inferences between calibrations.
+public struct CalibrationEnergy: Codable, Sendable, Equatable {
+    /// Tile reads of one calibration (2 × Σ tiles × rows).
+    public var reads: Double
+    /// Energy of those reads (J): ADC, front-end and static power of every column, one row
+    /// drive; the cell current of one device pair per column is left out (< 0.1 %).
+    public var joules: Double
+}
+
+/// Energy, latency, area and efficiency of the analogue hardware per inference, computed
+/// from the operation counts of the simulation (`ConversionStats`) and an
+/// `AnalogEnergyModel`.
 ///
 /// Latency of one input vector: Σ over layers of ⌈tiles / parallel tiles⌉ × reads per
-/// tile × t_read + digital time, with t_read = cycles × max(t_int, n_share × t_ADC), n_share
-/// = min(columns per ADC, tile columns): an ADC's n_share conversions follow one
-/// integration, and the next integration overlaps them. TOPS/W counts 2 operations per
-/// MAC of the network (padding of partly filled tiles is not counted as work).
+/// tile × t_read + digital time, with t_read = phases × cycles × max(t_int, n_share ×
+/// t_ADC(bits)), n_share = min(columns per ADC, tile columns): an ADC's n_share
+/// conversions follow one integration, and the next integration overlaps them. TOPS/W
+/// counts 2 operations per MAC of the network (padding of partly filled tiles is not
+/// counted as work).
 public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
     public var model: String
     public var source: String
@@ -86,9 +143,23 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
     /// 2 × MACs per inference.
     public var opsPerInference: Double
     public var breakdown: AnalogBreakdown
+    /// J per inference with every part at its optimistic / pessimistic band end.
+    public var joulesOptimistic: Double
+    public var joulesPessimistic: Double
+    /// Integration time, ADC conversion time and tile read time used (s).
+    public var integrationTimeS: Double
+    public var conversionTimeS: Double
+    public var readTimeS: Double
+    public var area: AnalogArea
+    public var calibration: CalibrationEnergy
     public var layers: [AnalogLayerEnergy]
     /// Input vectors the counts were accumulated over.
     public var inferencesCounted: Int
+
+    /// TOPS/W at the optimistic and pessimistic band ends.
+    public var topsPerWattBand: (optimistic: Double, pessimistic: Double) {
+        (opsPerInference / joulesOptimistic / 1e12, opsPerInference / joulesPessimistic / 1e12)
+    }
 
     /// Read cycles per tile read: magnitude bits of the DAC for bit-serial inputs, else 1.
     /// - Throws: `EnergyError` for bit-serial inputs with an ideal DAC.
@@ -100,16 +171,27 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
         return spec.dac.signed ? spec.dac.bits - 1 : spec.dac.bits
     }
 
-    /// Duration of one tile read (s): cycles × max(t_int, n_share × t_ADC).
+    /// t_int (s) of `model` on `spec`'s DAC.
+    /// - Throws: `EnergyError` for a pulse clock with an ideal DAC (no levels to count).
+    public static func integrationTime(_ model: AnalogEnergyModel, _ spec: HardwareSpec) throws -> Double {
+        if model.inputEncoding == .pulseWidth && model.pulseClockPeriod > 0 && spec.dac.isIdeal {
+            throw EnergyError("pulse-width inputs timed by energy.dac.pulse_clock_period need a DAC with bits ≥ 2 (dac.bits = 0 is ideal and has no levels to count)")
+        }
+        return model.integrationTime(dacBits: spec.dac.bits, dacSigned: spec.dac.signed)
+    }
+
+    /// Duration of one tile read (s): phases × cycles × max(t_int, n_share × t_ADC).
     public static func readTime(_ model: AnalogEnergyModel, _ spec: HardwareSpec) throws -> Double {
         let share = min(model.columnsPerADC, spec.tileColumns)
-        return Double(try cycles(model, spec)) * max(model.integrationTime, Double(share) * model.adcConversionTime)
+        let t = try integrationTime(model, spec)
+        return Double(model.readPhases * (try cycles(model, spec))) * max(t, Double(share) * model.conversionTime(bits: spec.adc.bits))
     }
 
     /// The estimate from per-layer counts.
     /// - Parameters:
     ///   - model: energy constants.
-    ///   - spec: the hardware the counts were made on (converter bits, DAC range, scaling).
+    ///   - spec: the hardware the counts were made on (converter bits, DAC range, tile
+    ///     size, scaling).
     ///   - layers: geometry of each layer, in order.
     ///   - stats: operation counts of each layer (`layers.count` entries), all from the
     ///     same input vectors.
@@ -119,51 +201,88 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
     ) throws -> AnalogEnergyEstimate {
         try model.validate()
         precondition(layers.count == stats.count, "\(layers.count) layers but \(stats.count) sets of counts")
-        guard let first = stats.first, first.inputVectors > 0 else {
+        guard let first = stats.first, first.operations.inputVectors > 0 else {
             throw EnergyError("no input vectors were counted: run at least one MVM before estimating energy")
         }
         let cycles = Double(try cycles(model, spec))
+        let phases = Double(model.readPhases)
+        let perRead = cycles * phases  // array reads per tile read
         let adcEnergy = try model.adc.energy(bits: spec.adc.bits)
+        let tInt = try integrationTime(model, spec)
+        let tConv = model.conversionTime(bits: spec.adc.bits)
         let tRead = try readTime(model, spec)
-        let v = model.readVoltage, t = model.integrationTime, r = Double(spec.dac.range)
+        let columns = Double(spec.tileColumns)
+        let v = model.readVoltage, vs = model.supplyVoltage, r = Double(spec.dac.range)
+        let partialSumBytes = Double((max(spec.adc.bits, 1) + 7) / 8)
         var total = AnalogBreakdown()
         var latency = 0.0
         var perLayer: [AnalogLayerEnergy] = []
         for (i, (g, s)) in zip(layers, stats).enumerated() {
-            let n = Double(s.inputVectors)
+            let n = Double(s.operations.inputVectors)
             guard n > 0, g.tiles > 0 else {
                 throw EnergyError("layer \(i): no input vectors or no tiles were counted")
             }
             var b = AnalogBreakdown()
-            b.adc = Double(s.adcConversionsAll) * cycles * adcEnergy
-            b.dac = Double(s.dacConversionsAll) * cycles * model.dacEnergy
+            b.adc = Double(s.operations.adcConversionsAll) * perRead * adcEnergy
+            b.dac = Double(s.operations.dacConversionsAll) * perRead * model.dacEnergy
+            // Supply energy V_s·I·t: I = V·x_q/r·G (amplitude) for t_int; V·G for |x_q|/r·t_int
+            // (pulse width); V·G per 1 bit and cycle (bit-serial).
             switch model.inputEncoding {
-            case .amplitude: b.array = (v / r) * (v / r) * t * s.squaredInputConductance
-            case .pulseWidth: b.array = v * v * t / r * s.absInputConductance
-            case .bitSerial: b.array = v * v * t * s.bitInputConductance
+            case .amplitude: b.array = vs * (v / r) * tInt * s.operations.absInputConductance * phases
+            case .pulseWidth: b.array = vs * v * tInt / r * s.operations.absInputConductance * phases
+            case .bitSerial: b.array = vs * v * tInt * s.operations.bitInputConductance * phases
             }
-            let scaling = spec.inputScaling == .absMax ? Double(s.dacConversionsAll) * model.inputScalingEnergy : 0
-            let shiftAdds = model.inputEncoding == .bitSerial ? Double(s.adcConversionsAll) * cycles * model.shiftAddEnergy : 0
+            b.frontend = Double(s.operations.adcConversionsAll) * perRead * model.frontendPowerPerColumn * tInt
+            b.static = Double(s.operations.tileReads) * columns * model.staticPowerPerColumn * tRead
+            let scaling = spec.inputScaling == .absMax ? Double(s.operations.dacConversionsAll) * model.inputScalingEnergy : 0
+            let shiftAdds = model.inputEncoding == .bitSerial ? Double(s.operations.adcConversionsAll) * perRead * model.shiftAddEnergy : 0
             b.digital = scaling + shiftAdds
-                + Double(s.adcConversions) * (model.multiplyEnergy + model.addEnergy)
-                + Double(s.biasAdds) * model.activationEnergy
-            b.memory = Double(s.dacConversionsAll + s.biasAdds) * Double(model.bytesPerActivation) * model.bufferEnergyPerByte
+                + Double(s.adcConversions) * (model.multiplyEnergy + phases * model.addEnergy)
+                + Double(s.operations.biasAdds) * model.activationEnergy
+            b.memory = Double(s.operations.dacConversionsAll + s.operations.biasAdds) * Double(model.bytesPerActivation) * model.bufferEnergyPerByte
+                + (Double(s.operations.dacConversionsAll) * Double(model.bytesPerActivation) + Double(s.adcConversions) * partialSumBytes)
+                * model.interconnectEnergyPerByte
             b = b.scaled(1 / n)
-            let readsPerTile = Double(s.tileReads) / (n * Double(g.tiles))
+            let readsPerTile = Double(s.operations.tileReads) / (n * Double(g.tiles))
             let waves = model.parallelTiles == 0 ? 1.0 : Double((g.tiles + model.parallelTiles - 1) / model.parallelTiles)
             let layerLatency = waves * readsPerTile * tRead + model.digitalTimePerLayer
             latency += layerLatency
             total.add(b)
             perLayer.append(AnalogLayerEnergy(
                 index: i, tiles: g.tiles, macs: g.macs, joulesPerInference: b.total, latencyS: layerLatency, breakdown: b,
-                dacConversions: Double(s.dacConversionsAll) * cycles / n, adcConversions: Double(s.adcConversionsAll) * cycles / n,
-                activeCells: Double(s.activeCells) / n, readsPerTile: readsPerTile))
+                dacConversions: Double(s.operations.dacConversionsAll) * perRead / n, adcConversions: Double(s.operations.adcConversionsAll) * perRead / n,
+                activeCells: Double(s.operations.activeCells) / n, readsPerTile: readsPerTile))
+        }
+        // Leakage of every tile of the network for the whole inference.
+        let tiles = layers.reduce(0) { $0 + $1.tiles }
+        let leakage = Double(tiles) * columns * model.idlePowerPerColumn * latency
+        total.static += leakage
+        for k in perLayer.indices {  // attributed to the layers in proportion to their tiles
+            let share = leakage * Double(perLayer[k].tiles) / Double(max(tiles, 1))
+            perLayer[k].breakdown.static += share
+            perLayer[k].joulesPerInference += share
         }
         let ops = 2 * Double(layers.reduce(0) { $0 + $1.macs })
         let joules = total.total
+        let tileArea = model.area.tile(rows: spec.tileRows, columns: spec.tileColumns, nodeNanometres: model.technologyNodeNanometres)
+        let chip = tileArea.scaled(Double(tiles))
+        func perMm2(_ opsPerSecond: Double, _ m2: Double) -> Double { m2 > 0 ? opsPerSecond / (m2 * 1e6) / 1e12 : 0 }
+        let area = AnalogArea(
+            tile: tileArea, tiles: tiles, chip: chip,
+            tileTopsPerMm2: perMm2(2 * Double(spec.tileRows * spec.tileColumns) / tRead, tileArea.total),
+            networkTopsPerMm2: latency > 0 ? perMm2(ops / latency, chip.total) : 0)
+        // One calibration: 2 × rows one-hot reads per tile.
+        let calReads = 2 * Double(tiles * spec.tileRows)
+        let perCalRead = columns * perRead * (adcEnergy + model.frontendPowerPerColumn * tInt) + perRead * model.dacEnergy
+            + columns * model.staticPowerPerColumn * tRead
+        let calibration = CalibrationEnergy(reads: calReads, joules: calReads * perCalRead)
         return AnalogEnergyEstimate(
             model: model.name, source: model.source, technologyNodeNm: model.technologyNodeNanometres,
             joulesPerInference: joules, latencyS: latency, topsPerWatt: joules > 0 ? ops / joules / 1e12 : 0,
-            opsPerInference: ops, breakdown: total, layers: perLayer, inferencesCounted: first.inputVectors)
+            opsPerInference: ops, breakdown: total,
+            joulesOptimistic: total.banded(model.bands, pessimistic: false).total,
+            joulesPessimistic: total.banded(model.bands, pessimistic: true).total,
+            integrationTimeS: tInt, conversionTimeS: tConv, readTimeS: tRead, area: area, calibration: calibration,
+            layers: perLayer, inferencesCounted: first.operations.inputVectors)
     }
 }

@@ -19,8 +19,10 @@ import Networks
 /// - time = max(operations / peak, bytes / bandwidth): `compute` bound or `memory` bound;
 /// - energy = operations · (board power / peak) + 8 · bytes · energy per bit.
 /// Per inference: energy / B; latency is the batch's time (every request waits for it).
-/// Kernel-launch and host overheads are not modelled: at batch 1 the real latency is
-/// longer than the roofline.
+/// Kernel-launch and host overheads, idle power and achievable efficiency are not in the
+/// roofline: it is the lower bound on time beside the realistic estimate of `GPUExecution`.
+/// Its energy (TDP/peak per operation, every byte from DRAM) is not a bound: where the
+/// realistic estimate keeps activations in L2 (the Jetson at batch 1000) it is below it.
 public struct GPURoofline: Sendable {
     public struct Layer: Codable, Sendable, Equatable {
         public var index: Int
@@ -33,6 +35,12 @@ public struct GPURoofline: Sendable {
         public var joules: Double
         /// "compute" or "memory".
         public var bound: String
+        /// The GEMM a dense or convolution kernel runs, M × N outputs (batch·pixels ×
+        /// outputs); 0 for other kernels.
+        public var gemmM: Int = 0
+        public var gemmN: Int = 0
+        /// Bytes of weights and biases among `bytes` (read once per batch).
+        public var weightBytes: Double = 0
     }
 
     /// Bytes per element at a precision.
@@ -51,8 +59,12 @@ public struct GPURoofline: Sendable {
     ) -> Layer {
         let b = Double(batch), e = bytes(precision)
         let ops = 2 * b * Double(n) * Double(m) + b * Double(m) * (activation ? 2 : 1)
-        let bytes = (Double(n) * Double(m) + Double(m)) * e + b * Double(n + m) * e
-        return kernel(index: index, kind: "dense", operations: ops, bytes: bytes, precision: precision, gpu: gpu)
+        let weights = (Double(n) * Double(m) + Double(m)) * e
+        var l = kernel(index: index, kind: "dense", operations: ops, bytes: weights + b * Double(n + m) * e, precision: precision, gpu: gpu)
+        l.gemmM = batch
+        l.gemmN = m
+        l.weightBytes = weights
+        return l
     }
 
     /// A kernel of `operations` and `bytes` moved, at its roofline.
@@ -84,8 +96,12 @@ public struct GPURoofline: Sendable {
                 case .conv2d(let c):
                     let p = Double(next[1] * next[2]), k = Double(c.fieldSize), o = Double(c.outChannels)
                     let ops = 2 * b * p * k * o + b * p * o * (fusedReLU ? 2 : 1)
-                    let bytes = (o * k + o) * e + b * (nIn + nOut) * e
-                    out.append(kernel(index: out.count, kind: "conv2d", operations: ops, bytes: bytes, precision: precision, gpu: gpu))
+                    let weights = (o * k + o) * e
+                    var conv = kernel(index: out.count, kind: "conv2d", operations: ops, bytes: weights + b * (nIn + nOut) * e, precision: precision, gpu: gpu)
+                    conv.gemmM = batch * next[1] * next[2]
+                    conv.gemmN = c.outChannels
+                    conv.weightBytes = weights
+                    out.append(conv)
                     skip = fusedReLU
                 case .pool(let pool):
                     let ops = b * nOut * Double(pool.kernel * pool.kernel)
@@ -101,7 +117,9 @@ public struct GPURoofline: Sendable {
                 case .relu:
                     out.append(kernel(index: out.count, kind: "relu", operations: b * nIn, bytes: 2 * b * nIn * e, precision: precision, gpu: gpu))
                 case .batchNorm(let bn):
-                    out.append(kernel(index: out.count, kind: "batch_norm", operations: 2 * b * nIn, bytes: 2 * b * nIn * e + 2 * Double(bn.channels) * e, precision: precision, gpu: gpu))
+                    var norm = kernel(index: out.count, kind: "batch_norm", operations: 2 * b * nIn, bytes: 2 * b * nIn * e + 2 * Double(bn.channels) * e, precision: precision, gpu: gpu)
+                    norm.weightBytes = 2 * Double(bn.channels) * e
+                    out.append(norm)
                 case .flatten, .dropout:
                     break
                 }
@@ -123,7 +141,9 @@ public struct GPUBreakdown: Codable, Sendable, Equatable {
     public var memory: Double
 }
 
-/// The GPU baseline of a network at one precision and batch size.
+/// The GPU baseline of a network at one precision and batch size: the roofline (the lower
+/// bound) and the realistic estimate in each launch mode and at each end of the profile's
+/// published ranges.
 public struct GPUEnergyEstimate: Codable, Sendable, Equatable {
     public var gpu: String
     public var source: String
@@ -138,6 +158,14 @@ public struct GPUEnergyEstimate: Codable, Sendable, Equatable {
     /// Board power × time / batch: a coarse upper bound of J per inference.
     public var boardPowerBoundJoules: Double
     public var layers: [GPURoofline.Layer]
+    /// The realistic estimate (`GPUExecution`) in each launch mode at each end of the
+    /// profile's ranges: cuda_graph best, cuda_graph worst, eager best, eager worst.
+    public var realistic: [GPUExecution]
+
+    /// The realistic estimate of `mode` at `end`.
+    public func realistic(_ mode: GPULaunchMode, _ end: GPUEnd) -> GPUExecution? {
+        realistic.first { $0.mode == mode && $0.end == end }
+    }
 
     /// The roofline of `network` at `batch` and `precision` on `gpu`: every kernel of
     /// `GPURoofline.kernels` of its inference form (batch norm folded); TOPS/W counts
@@ -160,10 +188,17 @@ public struct GPUEnergyEstimate: Codable, Sendable, Equatable {
         let time = layers.reduce(0) { $0 + $1.timeS }
         let joules = (compute + memory) / b
         let macs = folded.macsPerInference
+        var realistic: [GPUExecution] = []
+        for mode in GPULaunchMode.allCases {
+            for end in GPUEnd.allCases {
+                realistic.append(GPUExecution.estimate(
+                    kernels: layers, batch: batch, precision: precision, gpu: gpu, mode: mode, end: end, macsPerInference: macs))
+            }
+        }
         return GPUEnergyEstimate(
             gpu: gpu.name, source: gpu.source, precision: precision.rawValue, batchSize: batch, joulesPerInference: joules,
             latencyS: time, topsPerWatt: 2 * Double(macs) / joules / 1e12,
             breakdown: GPUBreakdown(compute: compute / b, memory: memory / b),
-            boardPowerBoundJoules: gpu.boardPower * time / b, layers: layers)
+            boardPowerBoundJoules: gpu.boardPower * time / b, layers: layers, realistic: realistic)
     }
 }

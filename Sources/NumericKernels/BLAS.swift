@@ -33,18 +33,19 @@ public enum BLAS {
         precondition(
             x.columns == w.columns,
             "matmulTransposed: inputs \(x.shape) and weights \(w.shape) disagree on the inputs axis")
-        var out = Matrix(rows: x.rows, columns: w.rows)
-        x.values.withUnsafeBufferPointer { xp in
-            w.values.withUnsafeBufferPointer { wp in
-                out.values.withUnsafeMutableBufferPointer { op in
+        // β = 0: sgemm stores every element of C without reading it.
+        guard x.rows > 0, w.rows > 0 else { return Matrix(rows: x.rows, columns: w.rows) }
+        if x.columns == 0 { return Matrix(rows: x.rows, columns: w.rows) }
+        return Matrix(rows: x.rows, columns: w.rows) { op in
+            x.values.withUnsafeBufferPointer { xp in
+                w.values.withUnsafeBufferPointer { wp in
                     sgemm(
                         transA: false, transB: true, m: x.rows, n: w.rows, k: x.columns,
                         alpha: 1, a: xp.baseAddress!, lda: x.columns, b: wp.baseAddress!, ldb: w.columns,
-                        beta: 0, c: op.baseAddress!, ldc: w.rows)
+                        beta: 0, c: op, ldc: w.rows)
                 }
             }
         }
-        return out
     }
 
     /// `A · B` for `a` `[m × k]` and `b` `[k × n]`.
@@ -81,4 +82,11 @@ public enum BLAS {
     public static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
     }
+
+    /// The kernel family OpenBLAS selected for this CPU (`openblas_get_corename`, e.g.
+    /// "Haswell", "SkylakeX", "Zen"; "Prescott" is its generic SSE3 fallback).
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// OpenBLAS's build configuration (`openblas_get_config`: version, DYNAMIC_ARCH, …).
+    public static var configuration: String { openblas_get_config().map { String(cString: $0) } ?? "unknown" }
 }

@@ -18,6 +18,21 @@ public struct Matrix: Equatable, Sendable {
         self.values = [Float](repeating: value, count: rows * columns)
     }
 
+    /// A matrix whose every element `write` stores (row-major, `rows * columns` of them),
+    /// without filling it first: for outputs that a kernel overwrites whole (sgemm with
+    /// β = 0, im2col, layout changes), saving a pass over memory that can be large. The
+    /// elements are uninitialised until `write` stores them; `write` must store all.
+    public init(rows: Int, columns: Int, writingEvery write: (UnsafeMutablePointer<Float>) -> Void) {
+        precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")
+        self.rows = rows
+        self.columns = columns
+        let count = rows * columns
+        self.values = [Float](unsafeUninitializedCapacity: count) { buffer, n in
+            if let base = buffer.baseAddress, count > 0 { write(base) }
+            n = count
+        }
+    }
+
     /// A matrix over existing row-major values; `values.count` must equal `rows * columns`.
     public init(rows: Int, columns: Int, values: [Float]) {
         precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the simulator's speed on this machine: sgemm ceiling, digital and analogue inference, drift evaluation.",
-        discussion: "Figures are medians after a warm-up; ratios are measured in the same run. Uses the config's cached trained network (training it first if needed). The vectorised kernels run on the CPU's widest instruction set (portable, avx2, avx512; printed in the header, same results on each); set AIMC_SIMD=portable or avx2 to measure a narrower one.")
+        discussion: "Figures are medians after a warm-up; the ceiling (the sgemm calls of digital inference, best of 1 and --threads BLAS threads), digital and analogue inference are timed interleaved, and the ratios are withheld when the runs spread by more than 25 %, digital beats its own sgemm calls, or other processes load the machine. The header names the CPU, the SIMD variant and the OpenBLAS kernel (openblas_get_corename). Uses the config's cached trained network (training it first if needed). The vectorised kernels run on the CPU's widest instruction set (portable, avx2, avx512; printed in the header, same results on each); set AIMC_SIMD=portable or avx2 to measure a narrower one.")
 
     @Argument(help: "Experiment config whose network and hardware are measured.")
     var config: String = "Experiments/fashion-mlp-pcm.yaml"
@@ -24,6 +24,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .customLong("skip-ir-drop"), help: "Do not measure the IR-drop figures.")
     var skipIRDrop = false
 
+    @Flag(name: .customLong("skip-scaling"), help: "Do not measure the larger network of the scaling check (MLP configs).")
+    var skipScaling = false
+
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
@@ -39,6 +42,7 @@ struct Bench: ParsableCommand {
         b.runs = runs
         b.includeDriftEvaluation = !skipDrift
         b.includeIRDrop = !skipIRDrop
+        b.includeScaling = !skipScaling
         b.log = { eprint($0) }
         let report = try userErrors { try b.run() }
         if json {

@@ -176,9 +176,9 @@ struct AnalogMatrixTests {
         let w = Self.weights(37, 53, seed: 16)
         let spec = Self.spec(tileRows: 16, tileColumns: 10) {
             $0.weightScaling = scaling
-            $0.pcm.gMin = gMin
+            $0.gMin = gMin
         }
-        let gMax = spec.pcm.gMax
+        let gMax = spec.gMax
         let m = try AnalogMatrix(weights: w, spec: spec)
         for t in m.tiles {
             var tileMax: Float = 0
@@ -277,7 +277,7 @@ struct AnalogMatrixTests {
         let good = Self.weights(3, 3, seed: 1)
         let invalid: [(inout HardwareSpec) -> Void] = [
             { $0.tileRows = 0 }, { $0.tileColumns = 0 }, { $0.outputNoise = -0.1 }, { $0.outputNoise = .nan },
-            { $0.pcm.gMax = 0 }, { $0.pcm.gMin = -1e-6 }, { $0.pcm.gMin = $0.pcm.gMax }, { $0.boundManagementMaxFactor = 0.5 },
+            { $0.gMax = 0 }, { $0.gMin = -1e-6 }, { $0.gMin = $0.gMax }, { $0.boundManagementMaxFactor = 0.5 },
         ]
         for change in invalid {
             var spec = HardwareSpec.ideal
@@ -347,11 +347,11 @@ struct AnalogMatrixTests {
         spec.deviceKind = .pcm
         spec.tileRows = 16
         spec.tileColumns = 12
-        spec.pcm.programmingNoiseScale = 0
-        spec.pcm.readNoiseScale = 0
-        spec.pcm.driftStdCoefficients = [0, 0]
-        spec.pcm.driftStdClip = [0, 0]
-        spec.pcm.driftMeanClip = [0.06, 0.06]
+        spec.deviceModel.pcm?.programmingNoiseScale = 0
+        spec.deviceModel.pcm?.readNoiseScale = 0
+        spec.deviceModel.pcm?.driftStdCoefficients = [0, 0]
+        spec.deviceModel.pcm?.driftStdClip = [0, 0]
+        spec.deviceModel.pcm?.driftMeanClip = [0.06, 0.06]
         return spec
     }
 

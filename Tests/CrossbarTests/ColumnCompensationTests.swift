@@ -12,10 +12,10 @@ struct ColumnCompensationTests {
     static func spec() -> HardwareSpec {
         var s = Stage.spec(rows: 16, columns: 16)
         s.deviceKind = .pcm
-        s.pcm.programmingNoiseScale = 0
-        s.pcm.readNoiseScale = 0
-        s.pcm.driftStdCoefficients = [0, 0]
-        s.pcm.driftStdClip = [0, 0]
+        s.deviceModel.pcm?.programmingNoiseScale = 0
+        s.deviceModel.pcm?.readNoiseScale = 0
+        s.deviceModel.pcm?.driftStdCoefficients = [0, 0]
+        s.deviceModel.pcm?.driftStdClip = [0, 0]
         return s
     }
 

@@ -113,8 +113,8 @@ struct ConverterPolicyTests {
     func compensationReadsIgnoreFixedRange() throws {
         var base = Stage.spec()
         base.deviceKind = .pcm
-        base.pcm.programmingNoiseScale = 0
-        base.pcm.readNoiseScale = 0
+        base.deviceModel.pcm?.programmingNoiseScale = 0
+        base.deviceModel.pcm?.readNoiseScale = 0
         var calibrated = base
         calibrated.adc = try Quantizer(bits: 4, range: 12)
         calibrated.adcRangePolicy = .calibrated

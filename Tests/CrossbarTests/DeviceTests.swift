@@ -123,8 +123,8 @@ struct DeviceTests {
     func specSelectsDevice(kind: DeviceKind) {
         var s = HardwareSpec()
         s.deviceKind = kind
-        s.pcm.gMax = 33e-6
-        s.pcm.gMin = 1e-6
+        s.gMax = 33e-6
+        s.gMin = 1e-6
         #expect(s.device.gMax == 33e-6 && s.device.gMin == 1e-6)
         switch kind {
         case .pcm: #expect(s.device is PCMDevice)

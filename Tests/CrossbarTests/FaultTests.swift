@@ -13,7 +13,7 @@ struct FaultTests {
     /// Ideal devices with gMin > 0, so that stuck-at-gMin differs from a zero weight's target.
     static func spec(_ configure: (inout HardwareSpec) -> Void) -> HardwareSpec {
         Stage.spec(rows: 256, columns: 256) {
-            $0.pcm = PCMDevice(gMax: gMax, gMin: gMin)
+            $0.conductanceRange = ConductanceRange(gMax: gMax, gMin: gMin)
             configure(&$0)
         }
     }
@@ -61,7 +61,7 @@ struct FaultTests {
     func stuckDoNotDrift() throws {
         var s = Self.spec { $0.faults.stuckAtGMax = 0.5 }
         s.deviceKind = .pcm
-        s.pcm.programmingNoiseScale = 0
+        s.deviceModel.pcm?.programmingNoiseScale = 0
         let p = try AnalogMatrix(weights: Self.weights, spec: s).program(seed: 4)
         let t = p.tiles[0]
         for i in t.gPlus.indices where t.gPlus[i] == Self.gMax && t.mapping.targetPlus[i] < Self.gMax { #expect(t.nuPlus[i] == 0) }

@@ -297,7 +297,7 @@ struct IRDropTests {
         let got = readout.effectiveWeights
         // Reference: the same devices through CrossbarNetwork directly. Ideal device, gMin = 0:
         // G⁺ = s·max(w, 0), G⁻ = s·max(−w, 0), s = gMax / max|W|; normalised units.
-        let gMax = spec.pcm.gMax, s = gMax / w.maxAbs
+        let gMax = spec.gMax, s = gMax / w.maxAbs
         var plus = Matrix(rows: 6, columns: 9), minus = plus
         for j in 0..<6 { for i in 0..<9 { plus[j, i] = s * max(w[j, i], 0); minus[j, i] = s * max(-w[j, i], 0) } }
         var expected = Matrix(rows: 6, columns: 9)

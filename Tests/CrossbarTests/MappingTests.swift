@@ -23,7 +23,7 @@ struct MappingTests {
                 Stage.mapping(name)(&$0)
                 $0.weightScaling = scaling
                 $0.outputUnits = units
-                $0.pcm = PCMDevice(gMax: 25e-6, gMin: 2e-6)
+                $0.conductanceRange = ConductanceRange(gMax: 25e-6, gMin: 2e-6)
             }
             let w = Stage.uniform(30, 70, seed: 21, -0.4, 0.7)
             let x = Stage.uniform(6, 70, seed: 22)
@@ -52,7 +52,7 @@ struct MappingTests {
         let gMin: Float = 3e-6, gMax: Float = 25e-6
         let spec = Stage.spec(rows: 33, columns: 17) {
             Stage.mapping(name)(&$0)
-            $0.pcm = PCMDevice(gMax: gMax, gMin: gMin)
+            $0.conductanceRange = ConductanceRange(gMax: gMax, gMin: gMin)
         }
         var w = Stage.uniform(40, 50, seed: 23, -2, 1)
         w[0, 0] = -2
@@ -68,7 +68,7 @@ struct MappingTests {
 
     @Test("offset: a zero weight has zero effective weight", arguments: ["offset+reference_column", "offset+digital", "offset bit-sliced 4×6 + reference", "offset bit-sliced 2×12 digital"])
     func offsetZeroWeight(name: String) throws {
-        let spec = Stage.spec(rows: 8, columns: 8) { Stage.mapping(name)(&$0); $0.pcm = PCMDevice(gMax: 25e-6, gMin: 0) }
+        let spec = Stage.spec(rows: 8, columns: 8) { Stage.mapping(name)(&$0); $0.conductanceRange = ConductanceRange(gMax: 25e-6, gMin: 0) }
         // Row 0 is all zeros among rows of mixed sign; its output must be 0 for any input.
         var w = Stage.uniform(4, 6, seed: 24, -0.3, 0.9)
         for i in 0..<6 { w[0, i] = 0 }

@@ -183,8 +183,8 @@ struct PeerCaseTests {
         ("adc.bits", { $0.adc = try! Quantizer(bits: 5, range: 4) }),
         ("dac.bit_serial + adc", { $0.dac = try! Quantizer(bits: 6, range: 1); $0.adc = try! Quantizer(bits: 5, range: 4); $0.dacBitSerial = true }),
         ("output_noise per_row", { $0.outputNoise = 0.05; $0.outputNoiseStreams = .perRow }),
-        ("device rram", { $0.deviceKind = .rram; $0.pcm.gMax = 40e-6 }),
-        ("device pcm_hermes", { $0.deviceKind = .pcmHermes; $0.pcm.gMax = 20.7e-6 }),
+        ("device rram", { $0.deviceKind = .rram; $0.gMax = 40e-6 }),
+        ("device pcm_hermes", { $0.deviceKind = .pcmHermes; $0.gMax = 20.7e-6 }),
     ]
 
     @Test("a fault or quantisation option that is set changes the result", arguments: options.map(\.0))
@@ -220,8 +220,8 @@ struct PeerCaseTests {
             { (s: inout HardwareSpec) in s.dacBitSerial = true },  // bit-serial needs a quantising DAC
             { (s: inout HardwareSpec) in s.adcRangePolicy = .calibrated },  // calibration needs a quantising ADC
             { (s: inout HardwareSpec) in s.slicing = SliceSpec(slices: 4, bits: 8) },  // 32 bits > 24
-            { (s: inout HardwareSpec) in s.deviceKind = .rram; s.rram.relaxationTimes = [10] },  // coefficient count mismatch
-            { (s: inout HardwareSpec) in s.deviceKind = .pcmHermes; s.hermes.driftMean.logBranch = [0.1, 0, 0] },
+            { (s: inout HardwareSpec) in s.deviceKind = .rram; s.deviceModel.rram?.relaxationTimes = [10] },  // coefficient count mismatch
+            { (s: inout HardwareSpec) in s.deviceKind = .pcmHermes; s.deviceModel.pcmHermes?.driftMean.logBranch = [0.1, 0, 0] },
         ] {
             var s = Stage.spec(configure)
             s.adc = s.adcRangePolicy == .fixed ? s.adc : .ideal

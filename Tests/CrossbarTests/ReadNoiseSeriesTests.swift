@@ -112,18 +112,19 @@ struct ReadNoiseSeriesTests {
         var spec = HardwareSpec()
         spec.tileRows = 32
         spec.tileColumns = 32
-        spec.pcm.programmingNoiseScale = 0
-        spec.pcm.driftScale = 0
+        spec.deviceModel.pcm?.programmingNoiseScale = 0
+        spec.deviceModel.pcm?.driftScale = 0
         let w = Matrix(rows: 32, columns: 32, repeating: 0.5)
         let programmed = try AnalogMatrix(weights: w, spec: spec).program(seed: 3)
         let reads = 64, interval = 1e-3, t = 3600.0
         let series = try programmed.readoutSeries(tInference: t, reads: reads, interval: interval)
         #expect(series.count == reads)
-        let qs = Double(spec.pcm.readSigma(r: 1, tInference: 0)) / log((spec.pcm.t0 + Self.tRead) / (2 * Self.tRead)).squareRoot()
+        let pcm = try #require(spec.deviceModel.pcm)
+        let qs = Double(pcm.readSigma(r: 1, tInference: 0)) / log((pcm.t0 + Self.tRead) / (2 * Self.tRead)).squareRoot()
         let weights = series.map { $0.effectiveWeights.values }
         let devices = 32 * 32
         let unit = (0..<reads).map { n in weights[n].map { (Double($0) / 0.5 - 1) / qs } }
-        let model = try ReadNoiseSeries(reads: reads, interval: interval, tRead: Self.tRead, tEnd: t + spec.pcm.t0 + Double(reads) * interval)
+        let model = try ReadNoiseSeries(reads: reads, interval: interval, tRead: Self.tRead, tEnd: t + pcm.t0 + Double(reads) * interval)
         var variances: [Double] = []
         for d in 0..<devices {
             let v = (0..<reads).map { unit[$0][d] }

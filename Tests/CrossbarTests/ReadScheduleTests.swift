@@ -85,7 +85,7 @@ struct ReadScheduleTests {
         _ = try readout.forward(Self.inputs(columns: 150), rng: &rng, stats: &stats)
         #expect(stats.boundManagementRetries > 1000)
         #expect(stats.adcClipped > 0)
-        #expect(stats.tileReads > stats.inputVectors * readout.tiles.count)
+        #expect(stats.operations.tileReads > stats.operations.inputVectors * readout.tiles.count)
     }
 
     @Test("a NaN found by the input-scaling pass throws with the first position; statistics and generator untouched",

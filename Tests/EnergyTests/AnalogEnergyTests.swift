@@ -11,6 +11,7 @@ func cellOnlyModel(voltage: Double = 0.2, time: Double = 10e-9) -> AnalogEnergyM
     var m = AnalogEnergyModel()
     m.name = "test"
     m.readVoltage = voltage
+    m.supplyVoltage = voltage
     m.integrationTime = time
     m.inputEncoding = .amplitude
     m.adc = .walden(fom: 1e-15)
@@ -22,7 +23,7 @@ func cellOnlyModel(voltage: Double = 0.2, time: Double = 10e-9) -> AnalogEnergyM
 /// G⁺ and G⁻ are exactly the targets.
 func idealSpec(gMax: Float = 10e-6, rows: Int = 2, columns: Int = 2) -> HardwareSpec {
     var s = HardwareSpec.ideal
-    s.pcm = PCMDevice(gMax: gMax, gMin: 0)
+    s.conductanceRange = ConductanceRange(gMax: gMax, gMin: 0)
     s.tileRows = rows
     s.tileColumns = columns
     s.inputScaling = .none
@@ -53,8 +54,8 @@ struct AnalogEnergyTests {
         let e = try AnalogEnergyEstimate.estimate(
             model: cellOnlyModel(), spec: idealSpec(), layers: [LayerGeometry(inputs: 2, outputs: 2, tiles: tiles)], stats: [st])
         #expect(abs(e.breakdown.array - 16e-15) / 16e-15 < 1e-6, "\(e.breakdown.array) J")
-        #expect(st.activeInputs == 2 && st.activeCells == 2 * 2 * 2)
-        #expect(st.tileReads == 1 && st.inputVectors == 1)
+        #expect(st.operations.activeInputs == 2 && st.operations.activeCells == 2 * 2 * 2)
+        #expect(st.operations.tileReads == 1 && st.operations.inputVectors == 1)
     }
 
     /// A zero input vector drives no current: zero cell energy, zero active cells, while the
@@ -69,8 +70,8 @@ struct AnalogEnergyTests {
         let e = try AnalogEnergyEstimate.estimate(
             model: cellOnlyModel(), spec: spec, layers: [LayerGeometry(inputs: 7, outputs: 5, tiles: tiles)], stats: [st])
         #expect(e.breakdown.array == 0)
-        #expect(st.activeInputs == 0 && st.activeCells == 0 && st.squaredInputConductance == 0)
-        #expect(st.adcConversionsAll == 4 * 5 * 2)  // 4 vectors × 5 outputs × 2 row blocks
+        #expect(st.operations.activeInputs == 0 && st.operations.activeCells == 0 && st.operations.squaredInputConductance == 0)
+        #expect(st.operations.adcConversionsAll == 4 * 5 * 2)  // 4 vectors × 5 outputs × 2 row blocks
         #expect(e.breakdown.adc > 0)
     }
 
@@ -160,12 +161,13 @@ struct AnalogEnergyTests {
         // Exact converter counts per inference: DAC = Σ inputs × column blocks, ADC = Σ outputs × row blocks.
         #expect(e.layers.map(\.dacConversions) == [784, 256, 128])
         #expect(e.layers.map(\.adcConversions) == [256 * 2, 128, 10])
-        #expect(stats.map(\.biasAdds) == [3 * 256, 3 * 128, 3 * 10] && stats.map(\.activations) == [3 * 256, 3 * 128, 0])
+        #expect(stats.map(\.operations.biasAdds) == [3 * 256, 3 * 128, 3 * 10] && stats.map(\.operations.activations) == [3 * 256, 3 * 128, 0])
     }
 
-    /// Pulse-width and bit-serial encodings: hand-computed cell energy of one device.
-    /// Weight +1 on a 1 × 1 tile (G⁺ = 10 µS, G⁻ = 0), 4-bit signed DAC over ±1 (step 2/14),
-    /// input 5/7 → level 5 = 0b101: amplitude (V·5/7)²·G·t, pulse width V²·G·t·5/7, bit
+    /// Pulse-width and bit-serial encodings: hand-computed supply energy of one device with
+    /// the supply at V_read. Weight +1 on a 1 × 1 tile (G⁺ = 10 µS, G⁻ = 0), 4-bit signed DAC
+    /// over ±1 (step 2/14), input 5/7 → level 5 = 0b101: amplitude V·(V·5/7)·G·t (the rail
+    /// supplies the cell current, the driver drops the rest), pulse width V²·G·t·5/7, bit
     /// serial V²·G·t·2 (two 1 bits). Relative tolerance 1e-6 (Float levels).
     @Test func encodingsHaveTheirHandComputedCellEnergy() throws {
         var spec = idealSpec(rows: 1, columns: 1)
@@ -173,7 +175,7 @@ struct AnalogEnergyTests {
         spec.adc = try Quantizer(bits: 8, range: 12)
         let (st, _) = try counts(Matrix(rows: 1, columns: 1, values: [1]), Matrix(rows: 1, columns: 1, values: [5.0 / 7.0]), spec)
         let base = 0.04 * 10e-6 * 10e-9
-        let expected: [(InputEncoding, Double)] = [(.amplitude, base * 25 / 49), (.pulseWidth, base * 5 / 7), (.bitSerial, base * 2)]
+        let expected: [(InputEncoding, Double)] = [(.amplitude, base * 5 / 7), (.pulseWidth, base * 5 / 7), (.bitSerial, base * 2)]
         for (enc, want) in expected {
             var m = cellOnlyModel()
             m.inputEncoding = enc

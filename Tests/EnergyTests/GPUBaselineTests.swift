@@ -5,7 +5,9 @@ import TestSupport
 import Testing
 
 /// A made-up GPU with round numbers for hand computation: 100 W, 1e12 op/s FP32,
-/// 1e14 BF16, 2e14 INT8, 1e11 B/s, 1 pJ/bit.
+/// 1e14 BF16, 2e14 INT8, 1e11 B/s, 1 pJ/bit; idle 10–20 W, eager launch 2–5 µs, graph
+/// 3–10 µs + 0.5–1 µs per node, minimal GEMM 4–8 µs, efficiencies 1–0.5, 4 SMs, GEMM tiles
+/// of 100 × 100, 1 MB of L2 at 1e12 B/s and 0.1 pJ/bit.
 func roundGPU() -> GPUProfile {
     var g = GPUProfile()
     g.name = "round"
@@ -16,6 +18,18 @@ func roundGPU() -> GPUProfile {
     g.peakINT8 = 2e14
     g.memoryBandwidth = 1e11
     g.memoryEnergyPerBit = 1e-12
+    g.idlePower = GPURange(10, 20)
+    g.eagerLaunch = GPURange(2e-6, 5e-6)
+    g.graphLaunch = GPURange(3e-6, 10e-6)
+    g.graphPerNode = GPURange(0.5e-6, 1e-6)
+    g.minKernelTime = GPURange(4e-6, 8e-6)
+    g.computeEfficiency = GPURange(1, 0.5)
+    g.memoryEfficiency = GPURange(1, 0.5)
+    g.smCount = 4
+    g.gemmTile = 100
+    g.l2Bytes = 1e6
+    g.l2Bandwidth = 1e12
+    g.l2EnergyPerBit = 1e-13
     return g
 }
 

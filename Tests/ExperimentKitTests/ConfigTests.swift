@@ -17,7 +17,7 @@ import Testing
         #expect(c.compensation == [.none, .global, .globalExact])
         let h = c.hardware
         #expect(h.deviceKind == .pcm)
-        #expect(h.pcm.gMax == 25e-6)
+        #expect(h.gMax == 25e-6)
         #expect(h.tileRows == 512 && h.tileColumns == 512)
         #expect(h.dac.bits == 7 && h.dac.range == 1)
         #expect(h.adc.bits == 9 && h.adc.range == 12)
@@ -37,7 +37,7 @@ import Testing
         #expect(h.boundManagement && h.boundManagementMaxFactor == 16)
         #expect(h.tileRows == 512 && h.tileColumns == 512)
         #expect(h.outputUnits == .weight)
-        #expect(h.deviceKind == .pcm && h.pcm.gMax == 25e-6)
+        #expect(h.deviceKind == .pcm && h.gMax == 25e-6)
     }
 
     @Test(arguments: yamlFiles(under: "Circuits").filter { !$0.contains("/Circuits/gpus/") })  // GPU profiles: EnergySanityTests
@@ -139,7 +139,7 @@ import Testing
         let d = try ExperimentConfig.load(path: f)
         #expect(d.name == c.name && d.seed == c.seed && d.tInference == c.tInference && d.repeats == c.repeats)
         #expect(d.hardware.adc == c.hardware.adc && d.hardware.dac == c.hardware.dac)
-        #expect(d.hardware.pcm.programmingNoiseCoefficients == c.hardware.pcm.programmingNoiseCoefficients)
+        #expect(d.hardware.deviceModel.pcm != nil && d.hardware.deviceModel.pcm?.programmingNoiseCoefficients == c.hardware.deviceModel.pcm?.programmingNoiseCoefficients)
         #expect(d.hardware.outputNoise == c.hardware.outputNoise && d.hardware.tileRows == c.hardware.tileRows)
         #expect(d.training == c.training)
     }

@@ -35,15 +35,25 @@ import Testing
         case h + "adc.channels_per_converter": return ([h + "adc.model=sar"], true)
         case h + "bound_management.max_factor": return ([h + "bound_management.enabled=true"], false)
         case h + "energy.adc.table_bits", h + "energy.adc.table_energy":
-            return ([h + "energy.adc.model=table", h + "energy.adc.table_bits=[4, 8]", h + "energy.adc.table_energy=[1e-13, 1e-12]"], true)
+            return ([h + "energy.adc.model=table", h + "energy.adc.table_bits=[4, 8]", h + "energy.adc.table_energy=[1e-13, 1e-12]",
+                     h + "energy.adc.conversion_time=1e-8"], true)
+        case h + "energy.adc.walden_fom", h + "energy.adc.conversion_time":
+            return ([h + "energy.adc.model=walden", h + "energy.adc.walden_fom=1e-15", h + "energy.adc.conversion_time=1e-8"], true)
+        case h + "energy.adc.power_per_bit", h + "energy.adc.power_offset", h + "energy.adc.clock_period":
+            return ([h + "energy.adc.model=sar", h + "energy.adc.power_per_bit=5e-7", h + "energy.adc.power_offset=4e-6",
+                     h + "energy.adc.clock_period=1e-9"], true)
+        case h + "energy.adc.comparator_energy":
+            return ([h + "energy.adc.model=flash", h + "energy.adc.comparator_energy=1e-14", h + "energy.adc.clock_period=1e-9"], true)
+        case h + "energy.integration_time":
+            return ([h + "energy.input_encoding=amplitude", h + "energy.integration_time=1e-8"], true)
         case h + "energy.digital.shift_add_energy":
-            return ([h + "energy.input_encoding=bit_serial", h + "energy.digital.shift_add_energy=1e-15"], true)
+            return ([h + "energy.input_encoding=bit_serial", h + "energy.integration_time=1e-8", h + "energy.digital.shift_add_energy=1e-15"], true)
         default:
-            if key.hasPrefix(h + "device.relaxation.") {
+            if key.hasPrefix(h + "device.rram.") {
                 let files = ["presets/pcm-default.yaml", "devices/rram-neurram.yaml", "energy/hermes-14nm.yaml"]
                 return ([h + "include=[" + files.map { repositoryRoot.appendingPathComponent("Circuits/" + $0).path }.joined(separator: ", ") + "]"], true)
             }
-            if key.hasPrefix(h + "device.hermes.") { return ([h + "device.model=pcm_hermes"], true) }
+            if key.hasPrefix(h + "device.pcm_hermes.") { return ([h + "device.model=pcm_hermes"], true) }
             return ([], false)
         }
     }
@@ -65,7 +75,7 @@ import Testing
         case "baseline.gpus": return "[gpus/nvidia-a100-sxm.yaml]"
         case "hardware.faults.dead_rows", "hardware.faults.dead_columns": return "[1]"
         case "hardware.device.g_min": return "1.0e-6"
-        case "hardware.device.relaxation.times": return "[86400, 200000]"
+        case "hardware.device.rram.relaxation.times": return "[86400, 200000]"
         default: break
         }
         guard let current else { return nil }

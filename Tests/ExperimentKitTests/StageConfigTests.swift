@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: deviceFiles)
     func deviceFileBuildsAndRuns(path: String) throws {
         let (spec, _) = try HardwareBuilder.load(path: path)
-        #expect(spec.device.gMax == spec.pcm.gMax)
+        #expect(spec.device.gMax == spec.gMax)
         // A small layer programmed and read a day later gives finite outputs near W·x.
         var g = Xoshiro256(seed: 1)
         let w = Matrix(rows: 16, columns: 32, values: (0..<512).map { _ in 2 * g.nextUniform() - 1 })
@@ -109,5 +109,60 @@ import Testing
         let main = repositoryRoot.appendingPathComponent("Experiments/fashion-mlp-pcm.yaml").path
         let c = try ExperimentConfig.load(path: main, overrides: ["evaluation.compensation=[column, column_exact]"])
         #expect(c.compensation == [.column, .columnExact])
+    }
+
+    /// A model chosen without its Circuits file gets its own published constants, never
+    /// another model's (the flat layout gave rram the PCM programming-noise fit and t0 = 20 s).
+    @Test(arguments: [DeviceKind.rram, .pcmHermes, .pcm])
+    func aModelWithoutItsFileHasItsOwnConstants(kind: DeviceKind) throws {
+        let dir = try temporaryDirectory()
+        let f = try writeFile(dir, "hw.yaml", "device: {model: \(kind.rawValue), g_max: 30.0e-6}\n")
+        let (spec, _) = try HardwareBuilder.load(path: f)
+        #expect(spec.deviceKind == kind && spec.device.gMax == 30e-6)
+        switch spec.deviceModel {
+        case .rram(let d):
+            #expect(d.programmingNoiseCoefficients == RRAMDevice().programmingNoiseCoefficients && d.t0 == 1)
+        case .pcmHermes(let d):
+            #expect(d.programmingNoiseCoefficients == HermesPCMDevice().programmingNoiseCoefficients && d.t0 == 300 && d.tRead == 512e-9)
+        case .pcm(let d):
+            #expect(d.programmingNoiseCoefficients == PCMDevice().programmingNoiseCoefficients && d.t0 == 20)
+        case .ideal: Issue.record("ideal")
+        }
+    }
+
+    /// A key of the former flat layout fails with its new key for each model it applies to.
+    @Test(arguments: [
+        ("hardware.device.drift.t0=30", ["'hardware.device.pcm.drift.t0'", "'hardware.device.rram.programming_noise.fit_time'", "'hardware.device.pcm_hermes.drift.t0'"]),
+        ("hardware.device.read_noise.q=0.01", ["'hardware.device.pcm.read_noise.q'"]),
+        ("hardware.device.hermes.drift_mean_branch=[0.1, 0, 0, 0, 1]", ["'hardware.device.pcm_hermes.drift.mean_branch'"]),
+        ("hardware.device.relaxation.scale=2", ["'hardware.device.rram.relaxation.scale'"]),
+    ])
+    func aFormerFlatKeyNamesItsNewKey(set: String, expected: [String]) throws {
+        let main = repositoryRoot.appendingPathComponent("Experiments/fashion-mlp-pcm.yaml").path
+        do {
+            _ = try ExperimentConfig.load(path: main, overrides: [set])
+            Issue.record("\(set) must be rejected")
+        } catch let e as ConfigError {
+            for key in expected { #expect(e.message.contains(key), "\(e.message)") }
+        }
+        // The same in a hardware file (no `hardware.` prefix).
+        do {
+            _ = try HardwareBuilder.load(path: main.replacingOccurrences(of: "Experiments/fashion-mlp-pcm.yaml", with: "Circuits/presets/pcm-default.yaml"),
+                                         overrides: [String(set.dropFirst("hardware.".count))])
+            Issue.record("\(set) must be rejected in a hardware file")
+        } catch let e as ConfigError {
+            for key in expected { #expect(e.message.contains(key.replacingOccurrences(of: "hardware.", with: "")), "\(e.message)") }
+        }
+    }
+
+    /// One model's section on another model is an error naming the model it applies to.
+    @Test func anotherModelsSectionDoesNotApply() throws {
+        let main = repositoryRoot.appendingPathComponent("Experiments/fashion-mlp-pcm.yaml").path
+        do {
+            _ = try ExperimentConfig.load(path: main, overrides: ["hardware.device.rram.relaxation.scale=2"])
+            Issue.record("an rram key on a pcm device must be rejected")
+        } catch let e as ConfigError {
+            #expect(e.message.contains("hardware.device.rram.relaxation.scale") && e.message.contains("device.model = rram only"), "\(e.message)")
+        }
     }
 }

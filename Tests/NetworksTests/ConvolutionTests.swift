@@ -85,7 +85,7 @@ private func randomInput(_ batch: Int, _ n: Int, seed: UInt64) -> Matrix {
         var rng = Xoshiro256(seed: 2)
         var stats: [ConversionStats] = []
         let y = try readout.forward(x.data, compensation: .none, rng: &rng, stats: &stats)
-        #expect(stats[0].inputVectors == 4)
+        #expect(stats[0].operations.inputVectors == 4)
         let digital = try net.forward(x.data)
         for j in 0..<4 { #expect(abs(y.values[j] - digital.values[j]) <= 1e-5 * max(1, abs(digital.values[j]))) }
     }
@@ -145,7 +145,7 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
             let scale = max(digital.maxAbs, 1)
             for j in y.values.indices { #expect(abs(y.values[j] - digital.values[j]) <= 1e-4 * scale) }
             #expect(stats.count == 6)
-            #expect(stats[0].inputVectors == 6 * 64)  // one MVM per output pixel
+            #expect(stats[0].operations.inputVectors == 6 * 64)  // one MVM per output pixel
         }
     }
 
@@ -157,8 +157,8 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
         let net = try SequentialNetwork(inputShape: [3, 6, 6], layers: [.conv2d(Conv2d(
             weight: conv.weight, bias: [Float](repeating: 0, count: 8), inChannels: 3, kernelHeight: 3, kernelWidth: 3, padding: 1))])
         var spec = HardwareSpec()
-        spec.pcm.programmingNoiseScale = 0
-        spec.pcm.readNoiseScale = 0
+        spec.deviceModel.pcm?.programmingNoiseScale = 0
+        spec.deviceModel.pcm?.readNoiseScale = 0
         let x = randomInput(4, 3 * 36, seed: 14)
         let p = try AnalogSequentialNetwork(network: net, spec: spec).program(seed: 15)
         func mean(_ t: Double, _ c: DriftCompensation) throws -> Float {

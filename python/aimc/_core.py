@@ -321,8 +321,9 @@ class Tile:
 
     def energy(self) -> Dict[str, Any]:
         """Energy and latency per input vector of the counted MVMs: ``joules_per_inference``
-        (J), ``latency_s`` (s), ``breakdown`` {adc, dac, array, digital, memory} (J),
-        ``tops_per_watt``. Needs hardware with an energy model (e.g. ``hermes-like``, or
+        (J) with ``joules_optimistic`` and ``joules_pessimistic`` (the band), ``latency_s`` (s),
+        ``breakdown`` {adc, dac, array, frontend, static, digital, memory} (J), ``tops_per_watt``,
+        ``area`` (m², per tile and chip) and ``calibration`` (one drift-compensation calibration). Needs hardware with an energy model (e.g. ``hermes-like``, or
         ``include: [energy/hermes-14nm.yaml]``); raises ``SimulationError`` otherwise."""
         return _lib.take_json(lib.aimc_tile_energy, self._handle)
 

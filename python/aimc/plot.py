@@ -281,15 +281,16 @@ def plot_run(directory: Path, formats: Sequence[str] = FORMATS, compensation: Op
 
 
 def plot_energy(path: Path, formats: Sequence[str] = FORMATS) -> List[Path]:
-    """Energy per inference of the analogue hardware and each GPU × batch size (bars on a log
-    axis with SI prefixes); the analogue bar is split into its ADC, DAC, array, digital and
-    memory parts."""
+    """Energy per inference of the analogue hardware and each GPU × batch size × execution
+    (CUDA graph, eager: the GPU's best end; roofline: the lower bound), bars on a log axis with
+    SI prefixes."""
     rows = read_csv(Path(path))
     names = []
     totals = []
     for r in rows:
         sysname = r["system"].split(":", 1)[1]
-        names.append(sysname if r["system"].startswith("analog") else "%s, batch %s (%s)" % (sysname, r["batch_size"], r["precision"]))
+        mode = (", " + r["execution"].replace("_", " ")) if r.get("execution") and r["execution"] != "analog" else ""
+        names.append(sysname if r["system"].startswith("analog") else "%s, batch %s (%s%s)" % (sysname, r["batch_size"], r["precision"], mode))
         totals.append(float(r["joules_per_inference"]))
     fig, ax = _figure(5.5, 0.35 * len(rows) + 1.2)
     colors = ["tab:green" if r["system"].startswith("analog") else "tab:gray" for r in rows]

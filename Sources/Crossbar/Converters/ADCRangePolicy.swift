@@ -63,15 +63,6 @@ extension HardwareSpec {
         if dacBitSerial && dac.isIdeal {
             throw CrossbarError("dac.bit_serial = true needs a quantising DAC whose levels are split into bits, but dac.bits = 0 (ideal)")
         }
-        switch deviceKind {
-        case .rram: try rram.validate()
-        case .pcmHermes: try hermes.validate()
-        case .pcm:
-            guard pcm.programmingNoiseCoefficients.count == 3 else {
-                throw CrossbarError("device.programming_noise.coefficients_uS has \(pcm.programmingNoiseCoefficients.count) values; the pcm model takes exactly 3 (c0, c1, c2)")
-            }
-        case .ideal: break
-        }
     }
 
     /// Number of input bit planes a read takes: the DAC's magnitude bits when bit-serial,

@@ -115,11 +115,11 @@ public struct HermesPCMDevice: ProgrammingStatistics {
     /// Checks the shapes of the fits. - Throws: `CrossbarError` naming the key.
     public func validate() throws {
         guard (1...5).contains(programmingNoiseCoefficients.count) else {
-            throw CrossbarError("device.programming_noise.coefficients_uS has \(programmingNoiseCoefficients.count) values; the pcm_hermes model takes 1…5")
+            throw CrossbarError("device.pcm_hermes.programming_noise.coefficients_uS has \(programmingNoiseCoefficients.count) values; the pcm_hermes model takes 1…5")
         }
-        for (name, f) in [("drift_mean", driftMean), ("drift_std", driftStd), ("read_noise", readNoise)] {
+        for (name, f) in [("drift.mean", driftMean), ("drift.std", driftStd), ("read_noise", readNoise)] {
             guard f.logBranch.count == 5, (1...5).contains(f.polynomial.count), f.logBranch[3] <= f.logBranch[4] else {
-                throw CrossbarError("device.hermes.\(name): log_branch needs [breakpoint, a, b, lo, hi] with lo ≤ hi and polynomial 1…5 values")
+                throw CrossbarError("device.pcm_hermes.\(name)_branch / \(name)_polynomial: the branch needs [breakpoint, a, b, lo, hi] with lo ≤ hi and the polynomial 1…5 values")
             }
         }
     }

@@ -106,4 +106,11 @@ public struct PCMDevice: ProgrammingStatistics {
             tRead: tRead, scale: readNoiseScale
         ) { relativeReadNoise(r: $0) }
     }
+
+    /// Checks the shapes of the fits. - Throws: `CrossbarError` naming the key.
+    public func validate() throws {
+        guard programmingNoiseCoefficients.count == 3 else {
+            throw CrossbarError("device.pcm.programming_noise.coefficients_uS has \(programmingNoiseCoefficients.count) values; the pcm model takes exactly 3 (c0, c1, c2)")
+        }
+    }
 }

@@ -125,15 +125,15 @@ public struct RRAMDevice: ProgrammingStatistics {
     public func validate() throws {
         let n = programmingNoiseCoefficients.count
         guard (1...5).contains(n) else {
-            throw CrossbarError("device.programming_noise.coefficients_uS has \(n) values; the rram model takes 1…5")
+            throw CrossbarError("device.rram.programming_noise.coefficients_uS has \(n) values; the rram model takes 1…5")
         }
         guard relaxationCoefficients.count == n * relaxationTimes.count else {
             throw CrossbarError(
-                "device.relaxation.coefficients_uS has \(relaxationCoefficients.count) values; expected \(n) per time × \(relaxationTimes.count) times = \(n * relaxationTimes.count)")
+                "device.rram.relaxation.coefficients_uS has \(relaxationCoefficients.count) values; expected \(n) per time × \(relaxationTimes.count) times = \(n * relaxationTimes.count)")
         }
         var last = t0
         for t in relaxationTimes {
-            guard t > last else { throw CrossbarError("device.relaxation.times = \(relaxationTimes) must increase and exceed device.drift.t0 = \(t0) s") }
+            guard t > last else { throw CrossbarError("device.rram.relaxation.times = \(relaxationTimes) must increase and exceed device.rram.programming_noise.fit_time = \(t0) s") }
             last = t
         }
     }

@@ -1,3 +1,4 @@
+import EnergyCounts
 import NumericKernels
 
 extension AnalogReadout {
@@ -20,7 +21,7 @@ extension AnalogReadout {
     }
 
     /// Whether the tile reads scan the inputs themselves: abs-max input scaling finds NaN
-    /// and ±Inf in the same pass (`TileRead.inputScales`), so the separate scan is skipped
+    /// and ±Inf in the same pass (`TileRead.inputScale`), so the separate scan is skipped
     /// (the tiles' row ranges cover every input).
     func tileReadsScanInputs(_ compensation: DriftCompensation) -> Bool { spec.inputScaling == .absMax }
 
@@ -42,7 +43,7 @@ extension AnalogReadout {
         // statistics and the generator as they were.
         let statsBefore = stats, rngBefore = rng
         var sawNonFinite = false
-        stats.inputVectors += x.rows
+        stats.operations.inputVectors += x.rows
         var outs = methods.map { _ in Matrix(rows: x.rows, columns: outputs) }
         if x.rows == 0 || outputs == 0 || methods.isEmpty { return outs }
         let batch = x.rows

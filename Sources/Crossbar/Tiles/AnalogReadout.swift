@@ -1,3 +1,4 @@
+import EnergyCounts
 import NumericKernels
 import SIMDKernels
 
@@ -51,7 +52,7 @@ public struct AnalogReadout: Sendable {
         let deferredScan = tileReadsScanInputs(compensation)
         try checkInput(x, scanValues: !deferredScan)
         let statsBefore = stats, rngBefore = rng
-        stats.inputVectors += x.rows
+        stats.operations.inputVectors += x.rows
         var out = Matrix(rows: x.rows, columns: outputs)
         if x.rows == 0 || outputs == 0 { return out }
         var sawNonFinite = false

@@ -1,3 +1,5 @@
+import EnergyCounts
+
 /// Counts of converter events, accumulated over MVMs (PHYSICS.md §2: a badly ranged ADC
 /// must show in the statistics, not only as lost accuracy).
 public struct ConversionStats: Equatable, Sendable, Codable {
@@ -19,34 +21,10 @@ public struct ConversionStats: Equatable, Sendable, Codable {
     /// by `add(_:)`.
     public var countsEnergy: Bool = true
 
-    // Operation counts for the energy model (module Energy). Counting draws no random
-    // numbers and changes no output; every read of a tile counts, re-reads included.
-    /// Input vectors presented to the layer (once per vector, not per tile).
-    public var inputVectors: Int = 0
-    /// Tile reads: input vectors × tiles, plus bound-management re-reads.
-    public var tileReads: Int = 0
-    /// DAC conversions of every read (rows per tile read), re-reads included.
-    public var dacConversionsAll: Int = 0
-    /// ADC conversions of every read (columns per tile read), re-reads included.
-    public var adcConversionsAll: Int = 0
-    /// DAC conversions that gave a non-zero level (a zero input drives no cell current).
-    public var activeInputs: Int = 0
-    /// Devices on driven rows: Σ over reads of (non-zero inputs × columns × 2), both
-    /// devices of each differential pair.
-    public var activeCells: Int = 0
-    /// Σ over reads and rows of x_q² · Σ_j (G⁺_ij + G⁻_ij) (S, x_q in DAC units): the cell
-    /// read energy of amplitude-encoded inputs is (V_read / r_DAC)² · t_int · this.
-    public var squaredInputConductance: Double = 0
-    /// Σ |x_q| · Σ_j (G⁺_ij + G⁻_ij) (S): pulse-width-encoded inputs dissipate
-    /// V_read² · t_int / r_DAC · this.
-    public var absInputConductance: Double = 0
-    /// Σ popcount(|k|) · Σ_j (G⁺_ij + G⁻_ij) (S), k the DAC level index: bit-serial inputs
-    /// dissipate V_read² · t_int · this.
-    public var bitInputConductance: Double = 0
-    /// Digital bias additions (one per output element per layer).
-    public var biasAdds: Int = 0
-    /// Activation-function evaluations (ReLU, one per hidden output element).
-    public var activations: Int = 0
+    /// What the energy model prices (tile reads, conversions, driven cells, digital
+    /// operations): filled by the tile read's observer (`TileRead.countReadEnergy`) and the
+    /// network. Encoded flat, beside the converter events.
+    public var operations = OperationCounts()
 
     public init() {}
 
@@ -65,16 +43,39 @@ public struct ConversionStats: Equatable, Sendable, Codable {
         adcClipped += o.adcClipped
         adcZeroed += o.adcZeroed
         boundManagementRetries += o.boundManagementRetries
-        inputVectors += o.inputVectors
-        tileReads += o.tileReads
-        dacConversionsAll += o.dacConversionsAll
-        adcConversionsAll += o.adcConversionsAll
-        activeInputs += o.activeInputs
-        activeCells += o.activeCells
-        squaredInputConductance += o.squaredInputConductance
-        absInputConductance += o.absInputConductance
-        bitInputConductance += o.bitInputConductance
-        biasAdds += o.biasAdds
-        activations += o.activations
+        operations.add(o.operations)
+    }
+}
+
+extension ConversionStats {
+    enum CodingKeys: String, CodingKey {
+        case dacConversions, dacClipped, adcConversions, adcClipped, adcZeroed, boundManagementRetries, countsEnergy
+    }
+
+    /// Reads the converter events and, from the same level, the operation counts.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dacConversions = try c.decode(Int.self, forKey: .dacConversions)
+        dacClipped = try c.decode(Int.self, forKey: .dacClipped)
+        adcConversions = try c.decode(Int.self, forKey: .adcConversions)
+        adcClipped = try c.decode(Int.self, forKey: .adcClipped)
+        adcZeroed = try c.decode(Int.self, forKey: .adcZeroed)
+        boundManagementRetries = try c.decode(Int.self, forKey: .boundManagementRetries)
+        countsEnergy = try c.decode(Bool.self, forKey: .countsEnergy)
+        operations = try OperationCounts(from: decoder)
+    }
+
+    /// Writes the converter events and the operation counts as one flat object (the form
+    /// `aimc mvm`, the C API and `aimc.Tile.counts()` have always given).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dacConversions, forKey: .dacConversions)
+        try c.encode(dacClipped, forKey: .dacClipped)
+        try c.encode(adcConversions, forKey: .adcConversions)
+        try c.encode(adcClipped, forKey: .adcClipped)
+        try c.encode(adcZeroed, forKey: .adcZeroed)
+        try c.encode(boundManagementRetries, forKey: .boundManagementRetries)
+        try c.encode(countsEnergy, forKey: .countsEnergy)
+        try operations.encode(to: encoder)
     }
 }

@@ -1,3 +1,4 @@
+import EnergyCounts
 import NumericKernels
 
 /// Where one read's inputs come from and its outputs go.
@@ -27,16 +28,19 @@ extension TileRead {
         var scale = [Float](repeating: 1, count: batch), bmFactor = scale
         var clipCount = [Int](repeating: 0, count: batch), zeroCount = clipCount
         var counts = ConversionStats()
-        let finite = scale.withUnsafeMutableBufferPointer { inputScales(io.x, ldx: io.ldx, batch: batch, into: $0.baseAddress!) }
+        var finite = true
         // Per-row output noise: row b's noise comes from stream [b, attempt, plane] of one
         // seed drawn per tile read.
         let callSeed: UInt64 = perRowNoise ? rng.next() : 0
         var pending = Array(0..<batch)
         var retried = [Bool](repeating: false, count: batch)
+        var first = true
         while !pending.isEmpty {
             pending = read(
-                pending, io, scale: scale, bmFactor: bmFactor, groupRows: max(2, (min(groupRows, batch + 1) + 1) & ~1),
-                callSeed: callSeed, rng: &rng, counts: &counts, clips: &clipCount, zeros: &zeroCount)
+                pending, io, scale: &scale, measureScales: first, finite: &finite, bmFactor: bmFactor,
+                groupRows: max(2, (min(groupRows, batch + 1) + 1) & ~1), callSeed: callSeed, rng: &rng, counts: &counts, clips: &clipCount,
+                zeros: &zeroCount)
+            first = false
             for b in pending {
                 bmFactor[b] *= 2
                 retried[b] = true
@@ -52,24 +56,32 @@ extension TileRead {
     }
 
     /// One pass of every stage over `samples` (ascending); returns the samples that bound
-    /// management must read again.
+    /// management must read again. With `measureScales` (the first pass) stage 1 runs per
+    /// sample just before its stage 2, while the sample is in cache; a sample with NaN or
+    /// ±Inf gets scale 0 and clears `finite`.
     func read(
-        _ samples: [Int], _ io: TileReadIO, scale: [Float], bmFactor: [Float], groupRows: Int, callSeed: UInt64,
-        rng: inout Xoshiro256, counts: inout ConversionStats, clips: inout [Int], zeros: inout [Int]
+        _ samples: [Int], _ io: TileReadIO, scale: inout [Float], measureScales: Bool, finite: inout Bool, bmFactor: [Float], groupRows: Int,
+        callSeed: UInt64, rng: inout Xoshiro256, counts: inout ConversionStats, clips: inout [Int], zeros: inout [Int]
     ) -> [Int] {
         let n = samples.count
         var levels = uninitialised(n * rows)
         var inputSum = [Float](repeating: 0, count: state.mapping.digitalOffset.isEmpty ? 0 : n)
         for (s, b) in samples.enumerated() {
+            if measureScales {
+                if let m = inputScale(io.x + b * io.ldx) { scale[b] = m } else {
+                    scale[b] = 0
+                    finite = false
+                }
+            }
             let m = scale[b] * bmFactor[b]
             levels.withUnsafeMutableBufferPointer { l in
                 counts.dacClipped += encode(io.x + b * io.ldx, scale: m, l.baseAddress! + s * rows, counts: &counts)
                 if !inputSum.isEmpty { inputSum[s] = (0..<rows).reduce(Float(0)) { $0 + l[s * rows + $1] } }
             }
         }
-        counts.tileReads += n
-        counts.dacConversionsAll += n * rows
-        counts.adcConversionsAll += n * channels * planes
+        counts.operations.tileReads += n
+        counts.operations.dacConversionsAll += n * rows
+        counts.operations.adcConversionsAll += n * channels * planes
         // Workspaces: every element is written before it is read.
         var y = uninitialised(n * channels)  // array outputs of a plane
         var digitised = uninitialised((planes > 1 ? n : 1) * channels)

@@ -1,9 +1,10 @@
+import EnergyCounts
 import NumericKernels
 import SIMDKernels
 
 /// One read of one tile as named stages (PHYSICS.md §2; house style habits 1 and 15):
 ///
-/// 1. `inputScales` — abs-max input scaling per sample (noise management; it also finds
+/// 1. `inputScale` — abs-max input scaling per sample (noise management; it also finds
 ///    NaN and ±Inf);
 /// 2. `encode` — the DAC (`InputConverter`) into the levels of the word lines, with the
 ///    energy observer counting driven rows and cell currents;
@@ -58,21 +59,11 @@ struct TileRead {
 
     // MARK: Stages
 
-    /// Stage 1: the input scale of each sample, max |x_i| over this tile's inputs (1 without
-    /// abs-max scaling). - Returns: false when a sample holds NaN or ±Inf (its scale is 0).
-    func inputScales(_ x: UnsafePointer<Float>, ldx: Int, batch: Int, into scale: UnsafeMutablePointer<Float>) -> Bool {
-        var finite = true
-        for b in 0..<batch {
-            guard spec.inputScaling == .absMax else {
-                scale[b] = 1
-                continue
-            }
-            if let m = Kernels.absMax(x + b * ldx, count: rows) { scale[b] = m } else {
-                scale[b] = 0
-                finite = false
-            }
-        }
-        return finite
+    /// Stage 1: the input scale of one sample `x` `[rows]`, max |x_i| over this tile's
+    /// inputs (1 without abs-max scaling). - Returns: nil when the sample holds NaN or ±Inf.
+    func inputScale(_ x: UnsafePointer<Float>) -> Float? {
+        guard spec.inputScaling == .absMax else { return 1 }
+        return Kernels.absMax(x, count: rows)
     }
 
     /// Stage 2: DAC levels of one sample `src` `[rows]` divided by `scale` into `dst`
@@ -180,10 +171,10 @@ struct TileRead {
                 if inverseStep > 0 { bitwise += Double(Int((abs(levels[i]) * inverseStep).rounded()).nonzeroBitCount) * g }
             }
         }
-        counts.activeInputs += active
-        counts.activeCells += active * state.mapping.devicesPerRow
-        counts.squaredInputConductance += squared
-        counts.absInputConductance += absolute
-        counts.bitInputConductance += bitwise
+        counts.operations.activeInputs += active
+        counts.operations.activeCells += active * state.mapping.devicesPerRow
+        counts.operations.squaredInputConductance += squared
+        counts.operations.absInputConductance += absolute
+        counts.operations.bitInputConductance += bitwise
     }
 }

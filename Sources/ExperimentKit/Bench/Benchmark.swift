@@ -12,19 +12,32 @@ import NumericKernels
 public struct Benchmark {
     /// The measured figures (`aimc bench --json`).
     public struct Report: Codable, Sendable {
+        /// When the figures were taken (ISO 8601, UTC).
+        public var date: String
         public var cpu: String
         /// The vectorised kernels in use (`Kernels.active`: portable, avx2, avx512).
         public var kernels: String
+        /// The OpenBLAS kernel family in use (`openblas_get_corename`) and its build configuration.
+        public var blasCore: String
+        public var blasConfig: String
+        /// OPENBLAS_CORETYPE when set (the kernel was chosen by hand), else nil.
+        public var openblasCoretype: String?
         public var cores: Int
         public var threads: Int
         public var images: Int
         public var batchSize: Int
         public var macsPerImage: Int
-        /// OpenBLAS sgemm at the network's layer shapes (batch × inputs · inputsᵀ × outputs), GFLOP/s.
+        /// OpenBLAS sgemm at the network's layer shapes, called as digital inference calls
+        /// it (batch × inputs · inputsᵀ × outputs per weighted layer), GFLOP/s: the best of
+        /// the BLAS thread settings in `ceilingThreads`' set.
         public var sgemmGflops: Double
-        /// The images/s that the sgemm rate alone would allow (the ceiling).
+        /// The images/s that the sgemm calls alone allow (the ceiling), and the BLAS threads
+        /// that reached it.
         public var ceilingImagesPerSecond: Double
+        public var ceilingThreads: Int
+        /// Digital inference (FP32, BLAS) at its best BLAS thread setting, and that setting.
         public var digitalImagesPerSecond: Double
+        public var digitalThreads: Int
         public var analogImagesPerSecond: Double
         public var analogOverDigital: Double
         public var analogOverCeiling: Double
@@ -35,7 +48,17 @@ public struct Benchmark {
         public var peakResidentBytes: Int
         /// Extra named figures (e.g. a second network size for the scaling check).
         public var notes: [String: Double]
+        /// Largest ÷ smallest of the timed runs of each figure (1 = steady).
+        public var spreads: [String: Double]
+        /// Why the ratios are not to be trusted (empty when the run was undisturbed); the
+        /// text report withholds them then.
+        public var disturbed: [String]
+        /// Advice about the set-up (e.g. a generic OpenBLAS kernel on a CPU with AVX-512).
+        public var advice: [String]
     }
+
+    /// Runs of one figure whose largest ÷ smallest exceeds this mark the run disturbed.
+    public static let spreadLimit = 1.25
 
     public let config: ExperimentConfig
     public var runs = 5
@@ -57,42 +80,43 @@ public struct Benchmark {
         let macs = network.macsPerInference
         let folded = network.foldingBatchNorm()
 
-        // 1. sgemm ceiling at the network's shapes, on `threads` BLAS threads: every weighted
-        //    layer's matrix times its input vectors of a batch (a convolution's im2col rows,
-        //    at most 2²² input values per product, the time scaled to the batch).
-        BLAS.setThreads(threads)
-        let rows = min(batch, test.count)
-        let products: [(Matrix, Matrix, Double)] = folded.weightedLayers.map { _, w, vectors in
-            let n = max(1, min(rows * vectors, (1 << 22) / max(w.columns, 1)))
-            let x = Matrix(rows: n, columns: w.columns, values: (0..<(n * w.columns)).map { Float($0 % 17) / 17 })
-            return (x, w, Double(rows * vectors) / Double(n))
-        }
-        var sgemmTime = 0.0
-        for (x, w, scale) in products { sgemmTime += scale * median(runs) { _ = BLAS.matmulTransposed(x, w) } }
-        let flops = 2.0 * Double(macs) * Double(rows)
-        let gflops = flops / sgemmTime / 1e9
-        let ceiling = Double(rows) / sgemmTime
-
-        // 2. Digital inference over the test set, batched, BLAS on `threads` threads.
+        // 1. The ceiling: the sgemm calls of digital inference alone (every weighted layer's
+        //    matrix times its input vectors of a batch, a convolution's im2col rows at most
+        //    2²² input values per call, the time scaled to the batch), through the same
+        //    `BLAS.matmulTransposed` digital inference calls. 2. Digital inference over the
+        //    test set, batched. Both at every BLAS thread setting the simulator could use
+        //    (1 and `threads`), the best kept. 3. Analogue inference over the test set:
+        //    `threads` workers over batches, BLAS on one thread each (as the runner does), one
+        //    programming at t = 1 day. The three are timed interleaved (A B C A B C …), so
+        //    that load from other processes falls on all of them alike.
         let chunks = stride(from: 0, to: test.count, by: batch).map { test.images.rows($0..<min($0 + batch, test.count)) }
-        let digitalTime = try medianThrowing(runs) { for c in chunks { _ = try folded.forward(c) } }
-        let digital = Double(test.count) / digitalTime
+        // The operands of each batch as digital inference hands them to sgemm (synthetic
+        // ones of the same shapes when a weighted layer sits in a residual block), made
+        // just before they are timed (untimed), so memory holds one batch's at a time.
+        func operands(_ c: Matrix) throws -> [(Matrix, Matrix)] {
+            if let ops = try folded.sgemmOperands(c) { return ops.map { ($0.input, $0.weight) } }
+            return folded.weightedLayers.map { _, w, vectors in
+                let n = c.rows * vectors
+                return (Matrix(rows: n, columns: w.columns, values: (0..<(n * w.columns)).map { Float($0 % 17) / 17 }), w)
+            }
+        }
+        func ceilingPass() throws -> Double {
+            var total = 0.0
+            for c in chunks {
+                for (x, w) in try operands(c) { total += seconds { _ = BLAS.matmulTransposed(x, w) } }
+            }
+            return total
+        }
+        func digitalPass() throws -> Double { try secondsThrowing { for c in chunks { _ = try folded.forward(c) } } }
 
-        // 3. Analogue inference over the test set: `threads` workers over batches, BLAS on one
-        //    thread each (as the runner does), one programming at t = 1 day.
-        BLAS.setThreads(1)
-        // OpenBLAS's server threads keep polling (sched_yield) for about 0.1 s after a
-        // threaded call; let them go to sleep so that they do not share the cores with the
-        // analogue workers being timed.
-        usleep(300_000)
         let calibration = try config.adcCalibrationBatch()
         let net = try AnalogSequentialNetwork(network: network, spec: config.hardware, calibration: calibration)
         let readout = net.program(seed: config.seed).readout(tInference: 86400)
         let comp = config.compensation.first { $0 != .none } ?? .none
         // The simulation itself; the energy model's data-dependent counts (which `aimc run`
         // makes for the first compensation method only) are timed separately below.
-        func analogPass(_ readout: SequentialReadout, countEnergy: Bool) throws -> Double {
-            try medianThrowing(runs) {
+        func analogOnce(_ readout: SequentialReadout, countEnergy: Bool) throws -> Double {
+            try secondsThrowing {
                 try parallelForEach(chunks.count, threads: threads) { i in
                     var rng = Xoshiro256(seed: config.seed, .benchOutputNoise, UInt64(i))
                     var none = ConversionStats()
@@ -102,8 +126,41 @@ public struct Benchmark {
                 }
             }
         }
-        let analogTime = try analogPass(readout, countEnergy: false)
+        func analogPass(_ readout: SequentialReadout, countEnergy: Bool) throws -> Double {
+            _ = try analogOnce(readout, countEnergy: countEnergy)
+            return Self.median(try (0..<max(runs, 1)).map { _ in try analogOnce(readout, countEnergy: countEnergy) })
+        }
+        // OpenBLAS's server threads keep polling (sched_yield) for about 0.1 s after a
+        // threaded call; before single-threaded BLAS work they are let go to sleep, so that
+        // they do not share the cores with what is timed.
+        func blasThreads(_ n: Int) {
+            BLAS.setThreads(n)
+            usleep(300_000)
+        }
+        let settings = Array(Set([1, threads])).sorted()
+        var ceilingRuns: [Int: [Double]] = [:], digitalRuns: [Int: [Double]] = [:], analogRuns: [Double] = []
+        for run in 0...max(runs, 1) {  // run 0 warms up
+            for t in settings {
+                blasThreads(t)
+                let c = try ceilingPass(), d = try digitalPass()
+                if run > 0 { ceilingRuns[t, default: []].append(c); digitalRuns[t, default: []].append(d) }
+            }
+            blasThreads(1)
+            let a = try analogOnce(readout, countEnergy: false)
+            if run > 0 { analogRuns.append(a) }
+        }
+        let bestCeiling = settings.min { Self.median(ceilingRuns[$0]!) < Self.median(ceilingRuns[$1]!) }!
+        let bestDigital = settings.min { Self.median(digitalRuns[$0]!) < Self.median(digitalRuns[$1]!) }!
+        let sgemmTime = Self.median(ceilingRuns[bestCeiling]!)
+        let flops = 2.0 * Double(macs) * Double(test.count)
+        let gflops = flops / sgemmTime / 1e9
+        let ceiling = Double(test.count) / sgemmTime
+        let digital = Double(test.count) / Self.median(digitalRuns[bestDigital]!)
+        let analogTime = Self.median(analogRuns)
         let analog = Double(test.count) / analogTime
+        let spreads = [
+            "ceiling": Self.spread(ceilingRuns[bestCeiling]!), "digital": Self.spread(digitalRuns[bestDigital]!), "analogue": Self.spread(analogRuns),
+        ]
         let analogCountingTime = try analogPass(readout, countEnergy: true)
         var notes: [String: Double] = ["analogue inference with energy counting (images/s)": Double(test.count) / analogCountingTime]
 
@@ -146,34 +203,56 @@ public struct Benchmark {
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
+        var disturbed: [String] = []
+        for (name, v) in spreads.sorted(by: { $0.key < $1.key }) where v > Self.spreadLimit {
+            disturbed.append(String(format: "the %@ runs spread by %.0f %% (largest ÷ smallest %.2f > %.2f)", name, (v - 1) * 100, v, Self.spreadLimit))
+        }
+        if digital > 1.05 * ceiling {
+            disturbed.append(String(format: "digital inference measured %.2f × the sgemm calls it makes (impossible on a steady machine)", digital / ceiling))
+        }
+        if let load = Self.loadAverage(), load - Double(threads) > 1 {
+            disturbed.append(String(format: "load average %.1f with %d benchmark threads on %d cores: other processes were running", load, threads, ProcessInfo.processInfo.activeProcessorCount))
+        }
+        var advice: [String] = []
+        let core = BLAS.coreName
+        if ["Prescott", "Core2", "Nehalem", "Katmai", "Coppermine", "Northwood", "Penryn", "Dunnington", "Atom", "Banias"].contains(core) && Kernels.active != .portable {
+            advice.append(
+                "OpenBLAS runs its generic \(core) kernel although this CPU has \(Kernels.active.rawValue) (\(BLAS.configuration) does not recognise it), so digital inference and the ceiling are slower than this CPU allows; "
+                    + "OPENBLAS_CORETYPE=\(Kernels.active == .avx512 ? "SkylakeX" : "Haswell") selects the kernel that fits it (results then differ in the last bits, as between CPUs).")
+        }
         return Report(
-            cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
-            batchSize: batch, macsPerImage: macs, sgemmGflops: gflops, ceilingImagesPerSecond: ceiling,
-            digitalImagesPerSecond: digital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
+            date: ISO8601DateFormatter().string(from: Date()), cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, blasCore: core,
+            blasConfig: BLAS.configuration, openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
+            batchSize: batch, macsPerImage: macs, sgemmGflops: gflops, ceilingImagesPerSecond: ceiling, ceilingThreads: bestCeiling,
+            digitalImagesPerSecond: digital, digitalThreads: bestDigital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
             analogOverCeiling: analog / ceiling, driftEvaluationSeconds: driftSeconds,
             driftEvaluationShape: "\(config.repeats) repeats × \(config.tInference.count) times × \(config.compensation.count) compensations × \(test.count) images",
-            peakResidentBytes: Int(usage.ru_maxrss) * 1024, notes: notes)
+            peakResidentBytes: Int(usage.ru_maxrss) * 1024, notes: notes, spreads: spreads, disturbed: disturbed, advice: advice)
     }
 
-    /// Median wall time of `n` runs of `body` after one warm-up run.
-    func median(_ n: Int, _ body: () -> Void) -> Double {
+    /// Wall time of one run of `body`, seconds.
+    func seconds(_ body: () -> Void) -> Double {
+        let s = DispatchTime.now().uptimeNanoseconds
         body()
-        var t: [Double] = []
-        for _ in 0..<max(n, 1) {
-            let s = DispatchTime.now().uptimeNanoseconds
-            body()
-            t.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e9)
-        }
-        return t.sorted()[t.count / 2]
+        return Double(DispatchTime.now().uptimeNanoseconds - s) / 1e9
     }
 
-    func medianThrowing(_ n: Int, _ body: () throws -> Void) throws -> Double {
-        var failure: Error?
-        let m = median(n) {
-            do { try body() } catch { failure = error }
-        }
-        if let failure { throw failure }
-        return m
+    func secondsThrowing(_ body: () throws -> Void) throws -> Double {
+        let s = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - s) / 1e9
+    }
+
+    /// The median of `t` (the upper one of an even count).
+    static func median(_ t: [Double]) -> Double { t.sorted()[t.count / 2] }
+
+    /// Largest ÷ smallest of `t`.
+    static func spread(_ t: [Double]) -> Double { (t.max() ?? 1) / max(t.min() ?? 1, 1e-12) }
+
+    /// The one-minute load average (/proc/loadavg), nil where there is none.
+    static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
     }
 
     /// The CPU model from /proc/cpuinfo ("unknown" elsewhere).
@@ -185,25 +264,29 @@ public struct Benchmark {
         return "unknown"
     }
 
-    /// The report as a text table.
+    /// The report as a text table; the ratios are withheld when the run was disturbed.
     public static func render(_ r: Report) -> String {
+        let ok = r.disturbed.isEmpty
+        func ratio(_ text: String) -> String { ok ? text : "withheld (disturbed)" }
         var rows: [[String]] = [
-            ["sgemm at the network's shapes", String(format: "%.1f GFLOP/s", r.sgemmGflops), "ceiling \(Int(r.ceilingImagesPerSecond)) images/s"],
-            ["digital inference (FP32, BLAS)", "\(Int(r.digitalImagesPerSecond)) images/s", String(format: "%.2f × ceiling", r.digitalImagesPerSecond / r.ceilingImagesPerSecond)],
-            ["analogue inference (all non-idealities)", "\(Int(r.analogImagesPerSecond)) images/s",
-             String(format: "%.2f × digital, %.2f × ceiling", r.analogOverDigital, r.analogOverCeiling)],
+            ["sgemm calls of digital inference (the ceiling)", String(format: "%.1f GFLOP/s", r.sgemmGflops),
+             "\(Int(r.ceilingImagesPerSecond)) images/s, \(r.ceilingThreads) BLAS thread\(r.ceilingThreads == 1 ? "" : "s")"],
+            ["digital inference (FP32, BLAS, \(r.digitalThreads) thread\(r.digitalThreads == 1 ? "" : "s"))", "\(Int(r.digitalImagesPerSecond)) images/s",
+             ratio(String(format: "%.2f × ceiling", r.digitalImagesPerSecond / r.ceilingImagesPerSecond))],
+            ["analogue inference (all non-idealities, \(r.threads) workers)", "\(Int(r.analogImagesPerSecond)) images/s",
+             ratio(String(format: "%.2f × digital, %.2f × ceiling", r.analogOverDigital, r.analogOverCeiling))],
         ]
         if let d = r.driftEvaluationSeconds {
             rows.append(["drift evaluation of the config", String(format: "%.1f s", d), r.driftEvaluationShape ?? ""])
         }
         for (k, v) in r.notes.sorted(by: { $0.key < $1.key }) { rows.append([k, String(format: "%.4g", v), ""]) }
         rows.append(["peak resident memory", String(format: "%.0f MiB", Double(r.peakResidentBytes) / 1_048_576), ""])
-        var warning = ""
-        if r.digitalImagesPerSecond > 1.05 * r.ceilingImagesPerSecond {
-            warning = "\nwarning: digital inference measured faster than the sgemm ceiling: the machine was busy while the ceiling was timed; rerun on an idle machine for meaningful ratios.\n"
-        }
-        return warning + "aimc bench · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · \(r.kernels) kernels · \(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image\n\n"
-            + ReportTable.table(["measure", "figure", "ratio"], rows)
+        var out = "aimc bench · \(r.date) · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · SIMD \(r.kernels) · OpenBLAS kernel \(r.blasCore)\n"
+        out += "\(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image; medians of timed runs interleaved ceiling, digital, analogue\n\n"
+        out += ReportTable.table(["measure", "figure", "ratio"], rows)
+        if !ok { out += "\nratios withheld, the run was disturbed:\n" + r.disturbed.map { "  - \($0)\n" }.joined() + "  rerun on an idle machine.\n" }
+        for a in r.advice { out += "\nnote: \(a)\n" }
+        return out
     }
 }
 

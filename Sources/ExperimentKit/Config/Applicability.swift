@@ -21,8 +21,6 @@ enum Applicability {
         }
     }
 
-    static func device(_ kinds: Set<DeviceKind>) -> @Sendable (ExperimentConfig) -> Bool { { kinds.contains($0.hardware.deviceKind) } }
-
     /// The rules of experiment keys (never from an include).
     static let experimentRules: [Rule] = [
         Rule(keys: ["network.hidden", "network.layers"], why: "applies to network.architecture = mlp only") { $0.architecture == .mlp },
@@ -42,16 +40,7 @@ enum Applicability {
     ]
 
     /// The rules of hardware keys (relative to `hardware.`).
-    static let hardwareRules: [Rule] = [
-        Rule(keys: ["device.relaxation."], why: "applies to device.model = rram only", applies: device([.rram])),
-        Rule(keys: ["device.hermes."], why: "applies to device.model = pcm_hermes only", applies: device([.pcmHermes])),
-        Rule(keys: ["device.drift.mean_coefficients", "device.drift.mean_clip", "device.drift.std_coefficients", "device.drift.std_clip",
-                    "device.read_noise.q", "device.read_noise.exponent", "device.read_noise.q_max"],
-             why: "applies to device.model = pcm only", applies: device([.pcm])),
-        Rule(keys: ["device.drift.scale", "device.read_noise.t_read", "device.read_noise.scale"],
-             why: "applies to device.model = pcm or pcm_hermes only", applies: device([.pcm, .pcmHermes])),
-        Rule(keys: ["device.programming_noise.", "device.drift.t0"], why: "does not apply to device.model = ideal",
-             applies: device([.pcm, .rram, .pcmHermes])),
+    static let hardwareRules: [Rule] = DeviceKeys.rules + [
         Rule(keys: ["ir_drop.wire_resistance", "ir_drop.pair_layout"], why: "applies only when ir_drop.mode is exact or approximate") {
             $0.hardware.irDrop.mode != .none
         },
@@ -67,6 +56,27 @@ enum Applicability {
             try !$0.resolved.string("hardware.energy.name").isEmpty
         },
         Rule(keys: ["energy.adc.walden_fom"], why: "applies to energy.adc.model = walden only") { try $0.resolved.string("hardware.energy.adc.model") == "walden" },
+        Rule(keys: ["energy.adc.conversion_time"], why: "applies to energy.adc.model = walden or table only (sar, ramp and flash derive it from the bits)") {
+            try ["walden", "table"].contains($0.resolved.string("hardware.energy.adc.model"))
+        },
+        Rule(keys: ["energy.adc.power_per_bit", "energy.adc.power_offset"], why: "applies to energy.adc.model = sar only") {
+            try $0.resolved.string("hardware.energy.adc.model") == "sar"
+        },
+        Rule(keys: ["energy.adc.clock_period"], why: "applies to energy.adc.model = sar or flash only") {
+            try ["sar", "flash"].contains($0.resolved.string("hardware.energy.adc.model"))
+        },
+        Rule(keys: ["energy.adc.active_power", "energy.adc.lsb_time"], why: "applies to energy.adc.model = ramp only") {
+            try $0.resolved.string("hardware.energy.adc.model") == "ramp"
+        },
+        Rule(keys: ["energy.adc.comparator_energy"], why: "applies to energy.adc.model = flash only") {
+            try $0.resolved.string("hardware.energy.adc.model") == "flash"
+        },
+        Rule(keys: ["energy.dac.pulse_clock_period"], why: "applies to energy.input_encoding = pulse_width only") {
+            try $0.resolved.string("hardware.energy.input_encoding") == "pulse_width"
+        },
+        Rule(keys: ["energy.integration_time"], why: "applies to energy.input_encoding = amplitude or bit_serial only (pulse_width derives it from energy.dac.pulse_clock_period)") {
+            try $0.resolved.string("hardware.energy.input_encoding") != "pulse_width"
+        },
         Rule(keys: ["energy.adc.table_bits", "energy.adc.table_energy"], why: "applies to energy.adc.model = table only") {
             try $0.resolved.string("hardware.energy.adc.model") == "table"
         },

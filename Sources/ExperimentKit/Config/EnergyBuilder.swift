@@ -22,17 +22,34 @@ public enum EnergyBuilder {
         }
         m.technologyNodeNanometres = try required("energy.technology_node_nm")
         m.readVoltage = try required("energy.read_voltage")
-        m.integrationTime = try required("energy.integration_time")
+        m.supplyVoltage = try required("energy.array.supply_voltage")
         m.inputEncoding = try t.choice(p + "energy.input_encoding")
+        if m.inputEncoding == .pulseWidth {
+            m.pulseClockPeriod = try required("energy.dac.pulse_clock_period")
+        } else {
+            m.integrationTime = try required("energy.integration_time")
+        }
+        m.readPhases = try t.int(p + "energy.read_phases")
         m.dacEnergy = try required("energy.dac.energy")
         switch try t.string(p + "energy.adc.model") {
         case "table":
             m.adc = .table(bits: try t.ints(p + "energy.adc.table_bits"), joules: try t.doubles(p + "energy.adc.table_energy"))
+            m.adcConversionTime = try required("energy.adc.conversion_time")
+        case "sar":
+            m.adc = .sar(powerPerBit: try required("energy.adc.power_per_bit"), powerOffset: try required("energy.adc.power_offset"),
+                         clockPeriod: try required("energy.adc.clock_period"))
+        case "ramp":
+            m.adc = .ramp(activePower: try required("energy.adc.active_power"), lsbTime: try required("energy.adc.lsb_time"))
+        case "flash":
+            m.adc = .flash(comparatorEnergy: try required("energy.adc.comparator_energy"), clockPeriod: try required("energy.adc.clock_period"))
         default:
             m.adc = .walden(fom: try required("energy.adc.walden_fom"))
+            m.adcConversionTime = try required("energy.adc.conversion_time")
         }
-        m.adcConversionTime = try required("energy.adc.conversion_time")
         m.columnsPerADC = try t.int(p + "energy.adc.columns_per_adc")
+        m.frontendPowerPerColumn = try required("energy.column.frontend_power")
+        m.staticPowerPerColumn = try required("energy.static.power_per_column")
+        m.idlePowerPerColumn = try required("energy.static.idle_power_per_column")
         m.addEnergy = try required("energy.digital.add_energy")
         m.multiplyEnergy = try required("energy.digital.multiply_energy")
         if m.inputEncoding == .bitSerial { m.shiftAddEnergy = try required("energy.digital.shift_add_energy") }
@@ -41,7 +58,27 @@ public enum EnergyBuilder {
         m.digitalTimePerLayer = try required("energy.digital.time_per_layer")
         m.bufferEnergyPerByte = try required("energy.memory.buffer_energy_per_byte")
         m.bytesPerActivation = try t.int(p + "energy.memory.bytes_per_activation")
+        m.interconnectEnergyPerByte = try required("energy.memory.interconnect_energy_per_byte")
         m.parallelTiles = try t.int(p + "energy.parallel_tiles")
+        m.area.unitCellF2 = try required("energy.area.unit_cell_f2")
+        m.area.perColumn = try required("energy.area.per_column_um2") * 1e-12
+        m.area.perRow = try required("energy.area.per_row_um2") * 1e-12
+        m.area.perTile = try required("energy.area.per_tile_um2") * 1e-12
+        func band(_ part: String) throws -> EnergyBand {
+            let k = "energy.band." + part
+            guard t.isSet(p + k) else {
+                throw ConfigError("\(t.file): energy model '\(name)' does not set \(p)\(k); every energy model states the spread of each part ([1, 1] when none is published)")
+            }
+            let v = try t.doubles(p + k)
+            return EnergyBand(v[0], v[1])
+        }
+        m.bands.adc = try band("adc")
+        m.bands.dac = try band("dac")
+        m.bands.array = try band("array")
+        m.bands.frontend = try band("frontend")
+        m.bands.static = try band("static")
+        m.bands.digital = try band("digital")
+        m.bands.memory = try band("memory")
         do {
             try m.validate()
         } catch let e as EnergyError {
@@ -53,6 +90,7 @@ public enum EnergyBuilder {
 
 /// The documented keys of a GPU profile (`Circuits/gpus/*.yaml`).
 public enum GPUKeys {
+    static let range2 = 2...2
     public static let all: [KeySpec] = [
         KeySpec(key: "gpu.name", kind: .string, defaultValue: "(required)", doc: "Product name."),
         KeySpec(key: "gpu.source", kind: .string, defaultValue: "(required)", doc: "Citation of the datasheet the values come from."),
@@ -64,6 +102,25 @@ public enum GPUKeys {
         KeySpec(key: "gpu.memory.type", kind: .string, defaultValue: "''", doc: "Memory technology, e.g. HBM3."),
         KeySpec(key: "gpu.memory.bandwidth", kind: .number(1e6...1e15), defaultValue: "(required)", doc: "Memory bandwidth, bytes per second."),
         KeySpec(key: "gpu.memory.energy_per_bit", kind: .number(1e-15...1e-9), defaultValue: "(required)", doc: "Memory access energy, joules per bit."),
+        KeySpec(key: "gpu.power.idle", kind: .numberList(0...10000, count: range2), defaultValue: "(required)",
+                doc: "[best, worst] board power with a CUDA context open and no arithmetic, watts: the static floor of the realistic estimate."),
+        KeySpec(key: "gpu.launch.eager", kind: .numberList(0...1, count: range2), defaultValue: "(required)",
+                doc: "[best, worst] host cost of one eager kernel launch, seconds."),
+        KeySpec(key: "gpu.launch.graph", kind: .numberList(0...1, count: range2), defaultValue: "(required)",
+                doc: "[best, worst] fixed cost of one CUDA-graph replay, seconds."),
+        KeySpec(key: "gpu.launch.graph_per_node", kind: .numberList(0...1, count: range2), defaultValue: "(required)",
+                doc: "[best, worst] cost per kernel node of a CUDA-graph replay, seconds."),
+        KeySpec(key: "gpu.kernel.min_time", kind: .numberList(0...1, count: range2), defaultValue: "(required)",
+                doc: "[best, worst] shortest GEMM / convolution kernel, seconds."),
+        KeySpec(key: "gpu.efficiency.compute", kind: .numberList(0.001...1, count: range2), defaultValue: "(required)",
+                doc: "[best, worst] fraction of the dense peak a large GEMM reaches."),
+        KeySpec(key: "gpu.efficiency.memory", kind: .numberList(0.001...1, count: range2), defaultValue: "(required)",
+                doc: "[best, worst] fraction of the memory (and L2) bandwidth a streaming kernel reaches."),
+        KeySpec(key: "gpu.sm_count", kind: .integer(1...100_000), defaultValue: "(required)", doc: "Streaming multiprocessors (wave quantisation of GEMMs)."),
+        KeySpec(key: "gpu.gemm.tile", kind: .integer(1...4096), defaultValue: "(required)", doc: "Output tile edge T of a GEMM thread block (T × T), elements."),
+        KeySpec(key: "gpu.l2.bytes", kind: .number(1...1e12), defaultValue: "(required)", doc: "L2 cache size, bytes: weights that fit are read from L2 between calls."),
+        KeySpec(key: "gpu.l2.bandwidth", kind: .number(1e6...1e16), defaultValue: "(required)", doc: "L2 bandwidth, bytes per second."),
+        KeySpec(key: "gpu.l2.energy_per_bit", kind: .number(1e-16...1e-9), defaultValue: "(required)", doc: "L2 read energy, joules per bit."),
     ]
 
     /// Reads and validates a GPU profile; `path` relative to `circuits` (or to the working
@@ -92,6 +149,22 @@ public enum GPUKeys {
         g.peakINT8 = try t.double("gpu.peak.int8")
         g.memoryBandwidth = try t.double("gpu.memory.bandwidth")
         g.memoryEnergyPerBit = try t.double("gpu.memory.energy_per_bit")
+        func range(_ k: String) throws -> GPURange {
+            let v = try t.doubles(k)
+            return GPURange(v[0], v[1])
+        }
+        g.idlePower = try range("gpu.power.idle")
+        g.eagerLaunch = try range("gpu.launch.eager")
+        g.graphLaunch = try range("gpu.launch.graph")
+        g.graphPerNode = try range("gpu.launch.graph_per_node")
+        g.minKernelTime = try range("gpu.kernel.min_time")
+        g.computeEfficiency = try range("gpu.efficiency.compute")
+        g.memoryEfficiency = try range("gpu.efficiency.memory")
+        g.smCount = try t.int("gpu.sm_count")
+        g.gemmTile = try t.int("gpu.gemm.tile")
+        g.l2Bytes = try t.double("gpu.l2.bytes")
+        g.l2Bandwidth = try t.double("gpu.l2.bandwidth")
+        g.l2EnergyPerBit = try t.double("gpu.l2.energy_per_bit")
         do {
             try g.validate()
         } catch let e as EnergyError {

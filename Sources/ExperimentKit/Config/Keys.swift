@@ -16,24 +16,6 @@ public enum HardwareKeys {
         KeySpec(key: "device.source", kind: .string, defaultValue: "''", doc: "Citation of the device model."),
         KeySpec(key: "device.g_max", kind: .number(1e-9...1e-2), defaultValue: "25.0e-6", doc: "Largest conductance gMax, siemens."),
         KeySpec(key: "device.g_min", kind: .number(g), defaultValue: "0.0", doc: "Smallest conductance gMin (a zero weight's devices), siemens; < g_max."),
-        KeySpec(key: "device.programming_noise.coefficients_uS", kind: .numberList(-100...100, count: 1...5),
-                defaultValue: "[0.26348, 1.9650, -1.1731]", doc: "c0, c1, … of σ_prog(r) = max(c0 + c1·r + c2·r² + …, 0) µS at the reference gMax (Nandakumar 2019); pcm takes exactly 3, rram and pcm_hermes 1…5."),
-        KeySpec(key: "device.programming_noise.reference_g_max", kind: .number(1e-9...1e-2), defaultValue: "25.0e-6",
-                doc: "gMax (S) at which the coefficients were fitted; σ_prog scales with g_max / reference_g_max."),
-        KeySpec(key: "device.programming_noise.scale", kind: .number(0...100), defaultValue: "1.0", doc: "Multiplies σ_prog; 0 switches programming noise off."),
-        KeySpec(key: "device.drift.t0", kind: .number(1e-9...1e9), defaultValue: "20.0", doc: "Drift reference time t0, seconds (t = t_inference + t0); for rram the time of the programming fit."),
-        KeySpec(key: "device.drift.mean_coefficients", kind: .numberList(-10...10, count: 2...2), defaultValue: "[-0.0155, 0.0244]",
-                doc: "Slope and intercept of μ_ν = a0·ln r + a1."),
-        KeySpec(key: "device.drift.mean_clip", kind: .numberList(0...10, count: 2...2), defaultValue: "[0.049, 0.1]", doc: "Clip interval of μ_ν."),
-        KeySpec(key: "device.drift.std_coefficients", kind: .numberList(-10...10, count: 2...2), defaultValue: "[-0.0125, -0.0059]",
-                doc: "Slope and intercept of σ_ν = b0·ln r + b1."),
-        KeySpec(key: "device.drift.std_clip", kind: .numberList(0...10, count: 2...2), defaultValue: "[0.008, 0.045]", doc: "Clip interval of σ_ν."),
-        KeySpec(key: "device.drift.scale", kind: .number(0...100), defaultValue: "1.0", doc: "Multiplies every drift exponent ν; 0 switches drift off."),
-        KeySpec(key: "device.read_noise.t_read", kind: .number(1e-12...1), defaultValue: "250.0e-9", doc: "Read time t_read of the 1/f noise integral, seconds."),
-        KeySpec(key: "device.read_noise.q", kind: .number(0...1), defaultValue: "0.0088", doc: "1/f amplitude q in Q_s = min(q / max(r^e, 1e-3), q_max)."),
-        KeySpec(key: "device.read_noise.exponent", kind: .number(0...5), defaultValue: "0.65", doc: "Exponent e of r in Q_s."),
-        KeySpec(key: "device.read_noise.q_max", kind: .number(0...10), defaultValue: "0.2", doc: "Upper bound q_max of Q_s."),
-        KeySpec(key: "device.read_noise.scale", kind: .number(0...100), defaultValue: "1.0", doc: "Multiplies σ_read; 0 switches read noise off."),
         KeySpec(key: "tile.rows", kind: .integer(1...65536), defaultValue: "512", doc: "Tile rows: inputs, word lines driven by DACs."),
         KeySpec(key: "tile.columns", kind: .integer(1...65536), defaultValue: "512", doc: "Tile columns: outputs, bit lines read by ADCs."),
         KeySpec(key: "tile.source", kind: .string, defaultValue: "''", doc: "Citation of the tile geometry."),
@@ -54,7 +36,7 @@ public enum HardwareKeys {
                 doc: "Noise management: divide each input vector by its abs-max per tile before the DAC."),
         KeySpec(key: "bound_management.enabled", kind: .boolean, defaultValue: "false", doc: "On ADC saturation halve the input and retry."),
         KeySpec(key: "bound_management.max_factor", kind: .number(1...1e6), defaultValue: "16.0", doc: "Largest total input reduction of bound management (16 → at most 4 halvings)."),
-    ] + StageKeys.all + [
+    ] + DeviceKeys.all + StageKeys.all + [
         KeySpec(key: "ir_drop.mode", kind: .choice(IRDropMode.allCases.map(\.rawValue)), defaultValue: "none",
                 doc: "Wire resistance (IR drop) of each tile, solved at readout after drift and read noise: none (ideal wires), exact (the nodal network, Schur-complement PCG to ir_drop.tolerance) or approximate (one block Gauss–Seidel sweep, O(rows·columns)); Chen, IEEE TED 60, 1318 (2013)."),
         KeySpec(key: "ir_drop.wire_resistance", kind: .number(0...1e6), defaultValue: "0.35",
@@ -74,26 +56,50 @@ public enum HardwareKeys {
 /// cites it.
 public enum EnergyKeys {
     static let joules = 0.0...1e-6
+    static let watts = 0.0...10.0
+    static let areaUm2 = 0.0...1e8
+    static let band = 0.01...100.0
+    /// The parts of the analogue energy that carry a band (`energy.band.<part>`).
+    public static let bandParts = ["adc", "dac", "array", "frontend", "static", "digital", "memory"]
     public static let all: [KeySpec] = [
         KeySpec(key: "energy.name", kind: .string, defaultValue: "''",
                 doc: "Name of the energy model (set by a Circuits/energy file); empty: energy and latency are not modelled."),
         KeySpec(key: "energy.source", kind: .string, defaultValue: "''", doc: "Citation of the energy constants."),
-        KeySpec(key: "energy.technology_node_nm", kind: .number(0...1000), defaultValue: "0", doc: "Technology node of the constants, nm (for the record)."),
+        KeySpec(key: "energy.technology_node_nm", kind: .number(0...1000), defaultValue: "0",
+                doc: "Technology node of the constants, nm: the feature size F of energy.area.unit_cell_f2."),
         KeySpec(key: "energy.read_voltage", kind: .number(0...10), defaultValue: "0", doc: "Full-scale read voltage V_read on a word line, volts."),
+        KeySpec(key: "energy.array.supply_voltage", kind: .number(0...10), defaultValue: "0",
+                doc: "Supply the bit-line current is drawn from, volts (≥ read_voltage): array energy V_supply·I·t; equal to read_voltage it is the cell dissipation V²·G·t, V_DD for bit lines clamped from the core supply."),
         KeySpec(key: "energy.integration_time", kind: .number(0...1), defaultValue: "0",
-                doc: "Read pulse t_int at full scale (per cycle for bit_serial), seconds; cell energy V²·G·t."),
+                doc: "Read pulse t_int at full scale (per cycle for bit_serial), seconds (amplitude and bit_serial; pulse_width derives it from energy.dac.pulse_clock_period)."),
         KeySpec(key: "energy.input_encoding", kind: .choice(InputEncoding.allCases.map(\.rawValue)), defaultValue: "amplitude",
                 doc: "Input pulses: amplitude (V ∝ x), pulse_width (t ∝ |x|) or bit_serial (one cycle per magnitude bit of the DAC)."),
+        KeySpec(key: "energy.read_phases", kind: .integer(1...16), defaultValue: "1",
+                doc: "Reads (phases) per MVM: every per-read energy and the read time × this (HERMES's high-precision mode: 4). The accuracy simulation reads once."),
         KeySpec(key: "energy.dac.energy", kind: .number(joules), defaultValue: "0", doc: "DAC / word-line driver energy per drive (per cycle for bit_serial), joules."),
-        KeySpec(key: "energy.adc.model", kind: .choice(["walden", "table"]), defaultValue: "walden",
-                doc: "ADC energy per conversion: walden (FoM · 2^bits) or table (by bits, log-linear between entries)."),
+        KeySpec(key: "energy.dac.pulse_clock_period", kind: .number(0...1), defaultValue: "0",
+                doc: "pulse_width: one clock period per DAC level, seconds; t_int = 2^m × this, m the DAC's magnitude bits (bits − 1 when signed)."),
+        KeySpec(key: "energy.adc.model", kind: .choice(["walden", "table", "sar", "ramp", "flash"]), defaultValue: "walden",
+                doc: "ADC energy and time per conversion: walden (FoM · 2^bits), table (by bits, log-linear between entries), sar ((N+1)·t_clk·(a·N + b), time (N+1)·t_clk), ramp (counting ramp or CCO: P·2^N·t_LSB, time 2^N·t_LSB) or flash ((2^N − 1)·E_cmp, time t_clk)."),
         KeySpec(key: "energy.adc.walden_fom", kind: .number(0...1e-9), defaultValue: "0", doc: "Walden figure of merit, joules per conversion step (walden)."),
         KeySpec(key: "energy.adc.table_bits", kind: .integerList(1...24, count: 0...24), defaultValue: "[]", doc: "Resolutions of the ADC energy table, bits, increasing (table)."),
         KeySpec(key: "energy.adc.table_energy", kind: .numberList(joules, count: 0...24), defaultValue: "[]", doc: "ADC energy per conversion at each table resolution, joules (table)."),
-        KeySpec(key: "energy.adc.conversion_time", kind: .number(0...1), defaultValue: "0", doc: "Time of one ADC conversion, seconds."),
+        KeySpec(key: "energy.adc.power_per_bit", kind: .number(watts), defaultValue: "0", doc: "sar: a of the converter power a·N + b, watts per bit."),
+        KeySpec(key: "energy.adc.power_offset", kind: .number(watts), defaultValue: "0", doc: "sar: b of the converter power a·N + b, watts."),
+        KeySpec(key: "energy.adc.clock_period", kind: .number(0...1), defaultValue: "0", doc: "sar and flash: converter clock period t_clk, seconds."),
+        KeySpec(key: "energy.adc.active_power", kind: .number(watts), defaultValue: "0", doc: "ramp: power of the ramp or oscillator and counter while converting, watts."),
+        KeySpec(key: "energy.adc.lsb_time", kind: .number(0...1), defaultValue: "0", doc: "ramp: time per LSB t_LSB, seconds (HERMES CCO: 300 ps)."),
+        KeySpec(key: "energy.adc.comparator_energy", kind: .number(joules), defaultValue: "0", doc: "flash: energy of one comparator decision, joules."),
+        KeySpec(key: "energy.adc.conversion_time", kind: .number(0...1), defaultValue: "0", doc: "Time of one ADC conversion, seconds (walden and table; the other models derive it from the bits)."),
         KeySpec(key: "energy.adc.columns_per_adc", kind: .integer(1...65536), defaultValue: "1",
                 doc: "Columns multiplexed onto one ADC: the same conversions and energy, n × the conversion time per read."),
-        KeySpec(key: "energy.digital.add_energy", kind: .number(joules), defaultValue: "0", doc: "Digital add of a tile's partial sum into the layer output, joules per output."),
+        KeySpec(key: "energy.column.frontend_power", kind: .number(watts), defaultValue: "0",
+                doc: "Column front-end (integrator, TIA, CCO bias) power per column during integration, watts."),
+        KeySpec(key: "energy.static.power_per_column", kind: .number(watts), defaultValue: "0",
+                doc: "Static power of a reading tile per column (references, bias, clocks, control), watts, × the tile's read time."),
+        KeySpec(key: "energy.static.idle_power_per_column", kind: .number(watts), defaultValue: "0",
+                doc: "Leakage of every tile of the network, reading or idle, per column, watts, × the inference latency."),
+        KeySpec(key: "energy.digital.add_energy", kind: .number(joules), defaultValue: "0", doc: "Digital add of a tile's partial sum into the layer output, joules per output (and per extra phase)."),
         KeySpec(key: "energy.digital.multiply_energy", kind: .number(joules), defaultValue: "0", doc: "Digital multiply by the output scale, joules per output."),
         KeySpec(key: "energy.digital.shift_add_energy", kind: .number(joules), defaultValue: "0", doc: "Shift-and-add of a bit-serial partial result, joules per conversion (bit_serial)."),
         KeySpec(key: "energy.digital.activation_energy", kind: .number(joules), defaultValue: "0", doc: "Bias addition and activation function, joules per layer output."),
@@ -101,8 +107,18 @@ public enum EnergyKeys {
         KeySpec(key: "energy.digital.time_per_layer", kind: .number(0...1), defaultValue: "0", doc: "Latency of a layer's digital periphery per input vector, seconds."),
         KeySpec(key: "energy.memory.buffer_energy_per_byte", kind: .number(joules), defaultValue: "0", doc: "Activation buffer (SRAM) energy per byte read or written, joules."),
         KeySpec(key: "energy.memory.bytes_per_activation", kind: .integer(1...8), defaultValue: "1", doc: "Bytes per buffered activation."),
+        KeySpec(key: "energy.memory.interconnect_energy_per_byte", kind: .number(joules), defaultValue: "0",
+                doc: "Tile-to-tile interconnect energy per byte carried (inputs to every tile, ⌈ADC bits/8⌉ bytes per partial sum out), joules."),
         KeySpec(key: "energy.parallel_tiles", kind: .integer(0...1_000_000), defaultValue: "0", doc: "Tiles that read at the same time; 0: every tile of a layer at once."),
-    ]
+        KeySpec(key: "energy.area.unit_cell_f2", kind: .number(0...1e6), defaultValue: "0",
+                doc: "Area of the unit cell holding one weight (all its devices and access transistors), in F² (F = energy.technology_node_nm)."),
+        KeySpec(key: "energy.area.per_column_um2", kind: .number(areaUm2), defaultValue: "0", doc: "Column periphery (ADC, front-end, mux) per column, µm²."),
+        KeySpec(key: "energy.area.per_row_um2", kind: .number(areaUm2), defaultValue: "0", doc: "Row periphery (DAC / driver) per row, µm²."),
+        KeySpec(key: "energy.area.per_tile_um2", kind: .number(areaUm2), defaultValue: "0", doc: "Per-tile digital unit, buffers and control, µm²."),
+    ] + bandParts.map {
+        KeySpec(key: "energy.band.\($0)", kind: .numberList(band, count: 2...2), defaultValue: "[1, 1]",
+                doc: "Spread of the \($0) energy where the literature spreads: [optimistic, pessimistic] multipliers of the central value (optimistic ≤ 1 ≤ pessimistic).")
+    }
 }
 
 /// The documented keys of experiment files (`Experiments/*.yaml`).

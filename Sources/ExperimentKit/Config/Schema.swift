@@ -109,6 +109,7 @@ public struct Schema: Sendable {
                 throw ConfigError("\(node.origin): key '\(path)' is a section; give its keys (\(byKey.keys.filter { $0.hasPrefix(path + ".") }.sorted().prefix(6).joined(separator: ", ")))")
             }
             var msg = "\(node.origin): unknown key '\(path)'"
+            if let moved = DeviceKeys.movedMessage(path) { throw ConfigError(msg + ": " + moved) }
             if let s = suggestion(for: path) { msg += " — did you mean '\(s)'?" }
             let listing = byKey["version"] == nil ? "`aimc keys --hardware` lists the hardware keys (no `hardware.` prefix here)" : "`aimc keys` lists them"
             throw ConfigError(msg + " (the keys are documented in Experiments/README.md; \(listing))")

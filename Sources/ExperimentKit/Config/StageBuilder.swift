@@ -3,30 +3,6 @@ import Crossbar
 /// Reads the keys of `StageKeys` into a `HardwareSpec` (part of `HardwareBuilder.build`).
 enum StageBuilder {
     static func apply(_ t: ResolvedTree, prefix p: String, to h: inout HardwareSpec) throws {
-        let coefficients = try t.floats(p + "device.programming_noise.coefficients_uS")
-        // RRAM (NeuRRAM fits); gMax and gMin come from device.g_max / g_min.
-        var r = RRAMDevice(gMax: h.pcm.gMax, gMin: h.pcm.gMin)
-        r.programmingNoiseCoefficients = coefficients
-        r.programmingNoiseReferenceGMax = try t.float(p + "device.programming_noise.reference_g_max")
-        r.programmingNoiseScale = try t.float(p + "device.programming_noise.scale")
-        r.t0 = try t.double(p + "device.drift.t0")
-        r.relaxationTimes = try t.doubles(p + "device.relaxation.times")
-        r.relaxationCoefficients = try t.floats(p + "device.relaxation.coefficients_uS")
-        r.relaxationScale = try t.float(p + "device.relaxation.scale")
-        h.rram = r
-        // HERMES PCM.
-        var m = HermesPCMDevice(gMax: h.pcm.gMax, gMin: h.pcm.gMin)
-        m.programmingNoiseCoefficients = coefficients
-        m.programmingNoiseReferenceGMax = try t.float(p + "device.programming_noise.reference_g_max")
-        m.programmingNoiseScale = try t.float(p + "device.programming_noise.scale")
-        m.t0 = try t.double(p + "device.drift.t0")
-        m.driftScale = try t.float(p + "device.drift.scale")
-        m.tRead = try t.double(p + "device.read_noise.t_read")
-        m.readNoiseScale = try t.float(p + "device.read_noise.scale")
-        m.driftMean = BranchFit(logBranch: try t.floats(p + "device.hermes.drift_mean_branch"), polynomial: try t.floats(p + "device.hermes.drift_mean_polynomial"))
-        m.driftStd = BranchFit(logBranch: try t.floats(p + "device.hermes.drift_std_branch"), polynomial: try t.floats(p + "device.hermes.drift_std_polynomial"))
-        m.readNoise = BranchFit(logBranch: try t.floats(p + "device.hermes.read_noise_branch"), polynomial: try t.floats(p + "device.hermes.read_noise_polynomial"))
-        h.hermes = m
         // Faults and variability.
         var f = FaultSpec()
         f.stuckAtGMax = try t.double(p + "faults.stuck_at_g_max")

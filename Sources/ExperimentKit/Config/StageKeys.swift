@@ -4,31 +4,12 @@ import Crossbar
 /// `hardware.`); part of `HardwareKeys.all`. Every default leaves the stage off.
 public enum StageKeys {
     static let rate = 0.0...1.0
-    static let branchDoc = "[breakpoint, a, b, lo, hi]: below the breakpoint r_b the value is clip(a·ln r + b, lo, hi)"
     public static let all: [KeySpec] = [
         // Devices
         KeySpec(key: "device.conductance_levels", kind: .integerOrZero(2...65536), defaultValue: "0",
                 doc: "Finite conductance states: targets round to the nearest of n equally spaced levels between g_min and g_max (monotonic in w); 0 is continuous."),
         KeySpec(key: "device.iv_nonlinearity", kind: .number(0...10), defaultValue: "0.0",
                 doc: "Cell I–V nonlinearity k = V_read/V0 of the sinh law I = G·V0·sinh(V/V0) (Guan, Yu, Wong, IEEE EDL 33, 1405 (2012)); the array sees G·(R/k)·sinh(k·x/R) for DAC level x in ±R; 0 is ohmic; not with ir_drop. Circuits/devices/iv-sinh-guan2012.yaml."),
-        KeySpec(key: "device.relaxation.times", kind: .numberList(1e-9...1e12, count: 0...8), defaultValue: "[86400, 172800]",
-                doc: "rram: times after programming of the relaxation fits, seconds, increasing and > device.drift.t0 (Wan 2022: 1 day, 2 days)."),
-        KeySpec(key: "device.relaxation.coefficients_uS", kind: .numberList(-1000...1000, count: 0...40),
-                defaultValue: "[0.701, 22.086, -50.773, 47.095, -16.458, 0.782, 20.274, -43.507, 37.062, -11.934]",
-                doc: "rram: σ_t(r) polynomial coefficients in µS (as programming_noise.coefficients_uS), one group per relaxation time, concatenated (aihwkit ReRamWan2022NoiseModel)."),
-        KeySpec(key: "device.relaxation.scale", kind: .number(0...100), defaultValue: "1.0", doc: "rram: multiplies the relaxation σ; 0 switches relaxation off."),
-        KeySpec(key: "device.hermes.drift_mean_branch", kind: .numberList(-10...10, count: 5...5), defaultValue: "[0.0945, -0.0387, -0.0182, 0.0720, 0.13]",
-                doc: "pcm_hermes: μ_ν(r) " + branchDoc + " (Le Gallo 2023 via aihwkit HermesNoiseModel)."),
-        KeySpec(key: "device.hermes.drift_mean_polynomial", kind: .numberList(-10...10, count: 1...5), defaultValue: "[0.0736, -0.0126, -0.0436]",
-                doc: "pcm_hermes: μ_ν(r) = p0 + p1·r + p2·r² + … at or above the breakpoint."),
-        KeySpec(key: "device.hermes.drift_std_branch", kind: .numberList(-10...10, count: 5...5), defaultValue: "[0.3055, -0.0117, -0.0057, 0.0091, 0.04]",
-                doc: "pcm_hermes: σ_ν(r) " + branchDoc + "."),
-        KeySpec(key: "device.hermes.drift_std_polynomial", kind: .numberList(-10...10, count: 1...5), defaultValue: "[0.0073, 0.0093, -0.0118]",
-                doc: "pcm_hermes: σ_ν(r) polynomial at or above the breakpoint."),
-        KeySpec(key: "device.hermes.read_noise_branch", kind: .numberList(-10...10, count: 5...5), defaultValue: "[0.16, -0.0117, -0.0069, 0.015, 0.04]",
-                doc: "pcm_hermes: Q_s(r) of the 1/f read noise " + branchDoc + "."),
-        KeySpec(key: "device.hermes.read_noise_polynomial", kind: .numberList(-10...10, count: 1...5), defaultValue: "[0.0123, 0.0211, -0.0280, 0.0069]",
-                doc: "pcm_hermes: Q_s(r) polynomial at or above the breakpoint."),
         // Faults and variability
         KeySpec(key: "faults.stuck_at_g_max", kind: .number(rate), defaultValue: "0.0",
                 doc: "Fraction of devices stuck at g_max (drawn per device at programming; disjoint from stuck_at_g_min; no drift)."),

@@ -4,10 +4,12 @@ import Foundation
 import Networks
 import NumericKernels
 
-/// Computes a run's `EnergySummary` for any architecture: the analogue energy from the
-/// simulation's operation counts, the GPU roofline of every configured profile and batch
-/// size (every kernel of the network: dense, convolution, pooling, residual additions), and
-/// the digital baseline's accuracy at FP32, BF16 and INT8.
+/// Computes a run's `EnergySummary` for any architecture: the analogue energy, its band,
+/// area and calibration cost from the simulation's operation counts; the GPU baseline of
+/// every configured profile and batch size (every kernel of the network: dense,
+/// convolution, pooling, residual additions), realistic in both launch modes and as the
+/// roofline (the lower bound on time); the headline ratios (first profile, eager or CUDA graph) at every batch
+/// size; and the digital baseline's accuracy at FP32, BF16 and INT8.
 public struct EnergyReporter {
     public let config: ExperimentConfig
 
@@ -30,13 +32,16 @@ public struct EnergyReporter {
         var note: String?
         if let m = try config.energyModel() {
             let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
-            let samples = stats.first.map { $0.inputVectors / max(1, net.network.weightedLayers.first?.vectorsPerSample ?? 1) } ?? 0
+            let samples = stats.first.map { $0.operations.inputVectors / max(1, net.network.weightedLayers.first?.vectorsPerSample ?? 1) } ?? 0
             var perSample = stats
-            for i in perSample.indices { perSample[i].inputVectors = samples }
+            for i in perSample.indices { perSample[i].operations.inputVectors = samples }
             do {
                 var a = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: perSample)
                 a.opsPerInference = 2 * Double(net.network.macsPerInference)
                 a.topsPerWatt = a.joulesPerInference > 0 ? a.opsPerInference / a.joulesPerInference / 1e12 : 0
+                if a.latencyS > 0 && a.area.chip.total > 0 {
+                    a.area.networkTopsPerMm2 = a.opsPerInference / a.latencyS / (a.area.chip.total * 1e6) / 1e12
+                }
                 analog = a
             } catch let e as EnergyError {
                 note = "not modelled: \(e.message)"
@@ -56,10 +61,17 @@ public struct EnergyReporter {
             }
         }
         let headline = all.first
-        var ratio: EnergySummary.Ratio?
-        if let a = analog, let g = headline {
-            ratio = .init(energy: g.joulesPerInference / a.joulesPerInference, latency: g.latencyS / a.latencyS)
+        var headlines: [EnergySummary.Headline] = []
+        if let a = analog, let first = headline {
+            for g in all where g.gpu == first.gpu {
+                guard let r = EnergySummary.ratio(g, a, modes: GPULaunchMode.allCases) else { continue }
+                headlines.append(.init(
+                    gpu: g.gpu, precision: g.precision, mode: "eager or cuda_graph", batchSize: g.batchSize, ratio: r,
+                    rooflineEnergyRatio: g.joulesPerInference / a.joulesPerInference,
+                    rooflineLatencyRatio: g.latencyS / (Double(g.batchSize) * a.latencyS)))
+            }
         }
+        let ratio = headlines.first?.ratio
         var accuracy: EnergySummary.BaselineAccuracy?
         if let test {
             func acc(_ p: DigitalPrecision) throws -> Double {
@@ -73,7 +85,7 @@ public struct EnergyReporter {
         }
         return EnergySummary(
             analog: analog, analogNote: note, inputStatistics: inputStatistics, gpu: headline, gpuAll: all, ratio: ratio,
-            baselineAccuracy: accuracy)
+            headlines: headlines, baselineAccuracy: accuracy)
     }
 
     /// The energy report without the accuracy run (`aimc energy`): the network of `aimc run`

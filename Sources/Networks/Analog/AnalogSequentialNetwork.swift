@@ -145,7 +145,7 @@ public struct SequentialReadout: Sendable {
                 case .dense, .conv2d:
                     let u = unit
                     a = try weighted(l, a) { x in [try mvm(x, unit: u, mode: &mode, rng: &rng, stats: &stats[u])] }[0]
-                    stats[u].biasAdds += a.data.values.count
+                    stats[u].operations.biasAdds += a.data.values.count
                     unit += 1
                 case .residual(let r):
                     var body = try run(r.body[...], a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
@@ -157,7 +157,7 @@ public struct SequentialReadout: Sendable {
                     a = body
                 case .relu:
                     relu(&a.data)  // in place: the activations are not shared
-                    if unit > 0 { stats[unit - 1].activations += a.data.values.count }
+                    if unit > 0 { stats[unit - 1].operations.activations += a.data.values.count }
                 default:
                     a = try l.forward(a)
                 }

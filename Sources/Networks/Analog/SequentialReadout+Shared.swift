@@ -37,7 +37,7 @@ extension SequentialReadout {
         var firstOutputs: [Tensor]
         do {
             firstOutputs = try weighted(layers[f], input) { x in try sharedMVM(x, methods, rng: &rng, stats: &stats[0]) }
-            stats[0].biasAdds += firstOutputs[0].data.values.count
+            stats[0].operations.biasAdds += firstOutputs[0].data.values.count
         } catch let e as NetworksError {
             throw NetworksError(.shape, "layer \(f) (\(layers[f].kindName)): \(e.message)")
         }

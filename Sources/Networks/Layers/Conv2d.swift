@@ -95,13 +95,12 @@ public struct Conv2d: Equatable, Sendable {
     }
 
     static func im2col(_ x: Matrix, _ g: Im2col.Geometry) -> Matrix {
-        var cols = Matrix(rows: x.rows * g.p, columns: g.k)
-        x.values.withUnsafeBufferPointer { xp in
-            cols.values.withUnsafeMutableBufferPointer { cp in
-                if let xb = xp.baseAddress, let cb = cp.baseAddress { Im2col.forward(g, batch: x.rows, x: xb, cols: cb) }
+        // Im2col.forward writes every element (padding as explicit zeros).
+        Matrix(rows: x.rows * g.p, columns: g.k) { cb in
+            x.values.withUnsafeBufferPointer { xp in
+                if let xb = xp.baseAddress { Im2col.forward(g, batch: x.rows, x: xb, cols: cb) }
             }
         }
-        return cols
     }
 
     /// Digital FP32 forward: `x` `[batch × inChannels·H·W]` → `[batch × outChannels·outH·outW]`.
@@ -114,15 +113,12 @@ public struct Conv2d: Equatable, Sendable {
 
     /// `[batch·P × O]` pixel rows plus bias → NCHW `[batch × O·P]`.
     static func toNCHW(_ y: Matrix, batch: Int, pixels: Int, bias: [Float]) -> Matrix {
-        var out = Matrix(rows: batch, columns: y.columns * pixels)
-        y.values.withUnsafeBufferPointer { yp in
-            out.values.withUnsafeMutableBufferPointer { op in
-                if let ya = yp.baseAddress, let oa = op.baseAddress {
-                    Im2col.pixelsToNCHW(ya, batch: batch, pixels: pixels, channels: y.columns, bias: bias, out: oa)
-                }
+        // pixelsToNCHW writes every element.
+        Matrix(rows: batch, columns: y.columns * pixels) { oa in
+            y.values.withUnsafeBufferPointer { yp in
+                if let ya = yp.baseAddress { Im2col.pixelsToNCHW(ya, batch: batch, pixels: pixels, channels: y.columns, bias: bias, out: oa) }
             }
         }
-        return out
     }
 
     /// Multiply-accumulates per sample for an input of `shape`.

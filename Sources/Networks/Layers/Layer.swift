@@ -69,6 +69,15 @@ public indirect enum Layer: Equatable, Sendable {
     /// Digital FP32 inference forward (dropout is the identity, batch norm uses running
     /// statistics).
     /// - Throws: `NetworksError(.shape)` for an input of the wrong rank or size.
+    /// Whether the layer (or a layer inside it) has a weight matrix that runs on tiles.
+    public var containsWeights: Bool {
+        switch self {
+        case .dense, .conv2d: return true
+        case .residual(let r): return r.body.contains(where: \.containsWeights) || r.shortcut.contains(where: \.containsWeights)
+        default: return false
+        }
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         switch self {
         case .dense(let d):

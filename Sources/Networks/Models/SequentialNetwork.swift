@@ -136,6 +136,26 @@ public struct SequentialNetwork: Equatable, Sendable {
         return (try? walk(layers, inputShape)) != nil ? out : []
     }
 
+    /// The operands that `forward(x)` hands to sgemm, in order: each weighted layer's input
+    /// (a convolution's im2col matrix `[batch·pixels × inChannels·kh·kw]`) and its matrix
+    /// `[outputs × inputs]` (what `aimc bench` times as the ceiling). Nil when a weighted
+    /// layer sits inside a residual block.
+    /// - Throws: `NetworksError(.shape)` for an input of the wrong size.
+    public func sgemmOperands(_ x: Matrix) throws -> [(input: Matrix, weight: Matrix)]? {
+        var a = try input(x)
+        var out: [(input: Matrix, weight: Matrix)] = []
+        for l in layers {
+            switch l {
+            case .dense(let d): out.append((a.data, d.weight))
+            case .conv2d(let c): out.append((Conv2d.im2col(a.data, try c.geometry(a.shape)), c.weight))
+            case .residual where l.containsWeights: return nil
+            default: break
+            }
+            a = try l.forward(a)
+        }
+        return out
+    }
+
     /// Number of trainable parameters.
     public var parameterCount: Int {
         namedArrays().filter { !$0.0.hasSuffix("running_mean") && !$0.0.hasSuffix("running_var") }.reduce(0) { $0 + $1.1.count }
