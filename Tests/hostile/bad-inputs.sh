@@ -160,7 +160,7 @@ for f in "$FX"/idx-*.yaml; do check "$(basename "${f%.yaml}")" run "$f" --quiet;
 
 # 7. Layer and files in aimc run's non-finite message; memory estimates of custom networks
 #    (dense and convolutional) before they are built; sbatch options; a merge of a sweep that
-#    has not run; result folders without a complete manifest.
+#    has not run; result folders without a complete manifest; a key of another device model.
 check "layer 2 (dense && overflow.npz, loaded && run-overflow.yaml" run "$FX/run-overflow.yaml" --quiet
 check "network custom && largest matrix && needs about" run "$FX/mem-huge-linear.yaml" --quiet
 check "network custom && input [1, 8, 8] && needs about" run "$FX/mem-conv-huge.yaml" --quiet
@@ -184,6 +184,9 @@ check "sweep not complete" merge "$CFG" --set hardware.adc.bits=4,6
 check "no manifest.json" plot "$FX/run-no-manifest"
 check "analog.csv (53 bytes) is not the file manifest.json lists" plot "$FX/run-bad-manifest"
 check "no manifest.json" plot "$FX/sweep-no-manifest"
+# An RRAM device on a PCM config: a PCM key the user sets is named (the preset's inert PCM keys are only warned about).
+check "hardware.device.pcm.drift.scale applies to device.model = pcm" run "$CFG" --set hardware.device.model=rram --set hardware.device.pcm.drift.scale=2
+check "device=rram-neurram && hardware.device.pcm.drift.scale applies to device.model = pcm" sweep "$CFG" --set device=rram-neurram,ideal --set hardware.device.pcm.drift.scale=2
 
 # 8. Ctrl-C (SIGINT) during loading, training (sgemm) and evaluation of aimc run, and before
 #    and between the points of aimc sweep (each moment found from the command's progress, so

@@ -68,7 +68,8 @@ make_project "$WORK/project"
 if [ "${SLURM_CI_REUSE:-0}" = 1 ] && sinfo -h -o '%t' 2>/dev/null | grep -q idle; then
     log "using the Slurm cluster already running (SLURM_CI_REUSE=1): $(sinfo -h -o '%P %t %N' | tr '\n' ' ')"
 else
-    trap 'bash "$ROOT/Tests/slurm/one-node-cluster.sh" stop || true' EXIT
+    # Stop the daemons on every exit, before the work folder (which holds their pid files) goes.
+    trap 'bash "$ROOT/Tests/slurm/one-node-cluster.sh" stop || true; [ "${KEEP_WORK:-1}" = 1 ] || rm -rf "$WORK"' EXIT
     bash "$ROOT/Tests/slurm/one-node-cluster.sh" start
 fi
 SUBMIT=$(cd "$WORK/project" && "${CLEAN_ENV[@]}" bin/aimc sweep slurm-sweep.yaml "${ARGS[@]}" --emit-slurm 3 \
@@ -123,5 +124,6 @@ CACHED=$(ls "$WORK/xdg-cache/aimc/weights"/*.npz 2>/dev/null | wc -l)
 [ "$CACHED" = 1 ] || { ls -la "$WORK/xdg-cache/aimc/weights" || true; fail "expected one network in \$XDG_CACHE_HOME/aimc/weights, found $CACHED"; }
 [ ! -e "$WORK/local/results/weights-cache" ] && [ ! -e "$WORK/project/results/weights-cache" ] || fail "a weights-cache folder was written under results/"
 log "PASS: job array ($(ls "$WORK/project/$SWEEP_DIR"/points-*.jsonl | wc -l) shards) and dependent merge job $MERGE on Slurm, without the Swift toolchain, gave the local run's table; one cached network shared"
-rm -rf "$WORK"
+KEEP_WORK=0  # removed by the EXIT trap after the daemons are stopped (kept after a failure)
+[ "${SLURM_CI_REUSE:-0}" = 1 ] && rm -rf "$WORK"
 echo "1 passed, 0 failed"
