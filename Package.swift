@@ -13,6 +13,25 @@ let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx5
 let avx2Settings: [SwiftSetting] = []
 let avx512Settings: [SwiftSetting] = []
 #endif
+// The aimc executable carries the Swift runtime and Foundation (-static-stdlib), so that it runs
+// on machines without a Swift toolchain (cluster nodes); OpenBLAS, FFTW and zlib stay shared
+// libraries of the system (Debian packages). Only the link differs: the modules compile as
+// for every other product (SwiftPM's --static-swift-stdlib would recompile every module, and
+// the tests and libaimc_c link the runtime dynamically), so the static Foundation's own
+// dependencies, which the dynamic modules' autolink entries do not name, are listed here.
+#if os(Linux)
+let executableLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags([
+        "-static-stdlib", "-Xlinker", "--start-group",
+        "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation", "-l_FoundationICU",
+        "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization", "-lswiftDispatch", "-ldispatch",
+        "-lBlocksRuntime", "-lswift_RegexParser", "-lswift_StringProcessing", "-lswift_Concurrency", "-lswiftCore",
+        "-Xlinker", "--end-group",
+    ])
+]
+#else
+let executableLinkerSettings: [LinkerSetting] = []
+#endif
 let package = Package(
     name: "aimc",
     platforms: [.macOS(.v13)],
@@ -76,7 +95,7 @@ let package = Package(
                 "ExperimentKit", "Networks", "Crossbar", "NumericKernels", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            exclude: ["README.md"]),
+            exclude: ["README.md"], linkerSettings: executableLinkerSettings),
         // Shared test support (repository root, temporary folders, process runner, dataset and
         // tool probes, random matrices, the exact MVM reference), used by every test target.
         .target(name: "TestSupport", dependencies: ["NumericKernels"], path: "Tests/TestSupport", exclude: ["README.md"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentKit
 import Foundation
+import NumericKernels
 
 /// Options shared by commands that read a config.
 struct OverrideOptions: ParsableArguments {
@@ -21,9 +22,41 @@ func userErrors<T>(_ body: () throws -> T) throws -> T {
         throw e
     } catch let e as ExitCode {
         throw e
+    } catch is InterruptedError {
+        eprint(InterruptHandling.stoppedMessage)
+        throw ExitCode(130)
     } catch {
         eprint("error: \(FileErrorText.describe(error))")
         throw ExitCode(1)
+    }
+}
+
+/// Ctrl-C for long commands: the first SIGINT only requests a stop (`Interruption`), which
+/// the work honours at its next safe point (between training batches, evaluation batches
+/// and sweep points, never inside a BLAS call); the command then exits normally with status
+/// 130 after printing `stoppedMessage`. A second Ctrl-C exits at once (`_exit`, no atexit
+/// handlers, so OpenBLAS's buffers are not freed under a running call).
+enum InterruptHandling {
+    nonisolated(unsafe) static var source: DispatchSourceSignal?
+    nonisolated(unsafe) static var stoppedMessage = "interrupted"
+
+    /// - Parameters:
+    ///   - command: the command's name, for the messages.
+    ///   - stopped: printed when the work has stopped (what was kept, how to go on).
+    static func install(command: String, stopped: String) {
+        stoppedMessage = "\n\(command): \(stopped)"
+        signal(SIGINT, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        s.setEventHandler {
+            if Interruption.isRequested {
+                eprint("\n\(command): interrupted again; stopping now")
+                _exit(130)
+            }
+            Interruption.request()
+            eprint("\n\(command): interrupted; stopping at the next safe point (Ctrl-C again to stop at once)")
+        }
+        s.resume()
+        source = s
     }
 }
 

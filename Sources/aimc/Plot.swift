@@ -11,7 +11,8 @@ struct Plot: ParsableCommand {
             Runs `python3 -m aimc.plot RESULTS_DIR` (the package in python/, matplotlib from Debian's \
             python3-matplotlib) with $AIMC_PYTHON, else /usr/bin/python3. Options after the folder go to \
             the plotter: --format pdf,png,svg, --compensation none,global, --times 1s,1d,1y, --style FILE, \
-            --no-html. Example: aimc plot results/fashion-mlp-pcm
+            --no-html, --allow-incomplete (a folder whose manifest.json is missing or does not match its files is \
+            otherwise refused: the run that wrote it was cut short). Example: aimc plot results/fashion-mlp-pcm
             """)
 
     @Argument(help: "Results folder of aimc run (analog.csv, energy.csv) or aimc sweep (sweep.csv).")

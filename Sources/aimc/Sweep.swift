@@ -34,9 +34,10 @@ struct SweepOptions: ParsableArguments {
         return try SweepRunner(configPath: config, overrides: overrides, spec: fileSpec.merged(with: cli), log: log)
     }
 
-    /// The arguments that re-create this sweep (for Slurm scripts).
+    /// The arguments that re-create this sweep (for Slurm scripts; the config path as given,
+    /// which `emitSlurm` writes relative to the working directory when it lies inside it).
     var reproducingArguments: [String] {
-        var args: [String] = [URL(fileURLWithPath: config).standardizedFileURL.path]
+        var args: [String] = [config]
         for s in sets { args += ["--set", s] }
         for l in links { args += ["--link", l] }
         if let r = repeats { args += ["--repeats", String(r)] }
@@ -60,8 +61,28 @@ struct Sweep: ParsableCommand {
     @Option(parsing: .unconditional, help: "Run only shard i of N (0-based), e.g. --shard 2/8.")
     var shard: String?
 
-    @Option(name: .customLong("emit-slurm"), parsing: .unconditional, help: "Write an sbatch job-array script with this many shards instead of running.")
+    @Option(name: .customLong("emit-slurm"), parsing: .unconditional, help: ArgumentHelp(
+        "Instead of running, write Slurm scripts for this many shards: sweep.sbatch (job array), merge.sbatch (aimc merge) and submit.sh (submits both, the merge with --dependency=afterok); prints submit.sh's path.",
+        valueName: "shards"))
     var emitSlurm: Int?
+
+    @Option(name: .customLong("slurm-time"), parsing: .unconditional, help: ArgumentHelp("sbatch --time of each array task, e.g. 02:00:00 (overrides sweep.slurm.time).", valueName: "limit"))
+    var slurmTime: String?
+
+    @Option(name: .customLong("slurm-merge-time"), parsing: .unconditional, help: ArgumentHelp("sbatch --time of the merge job (default: --slurm-time).", valueName: "limit"))
+    var slurmMergeTime: String?
+
+    @Option(name: .customLong("slurm-partition"), parsing: .unconditional, help: ArgumentHelp("sbatch --partition (overrides sweep.slurm.partition).", valueName: "name"))
+    var slurmPartition: String?
+
+    @Option(name: .customLong("slurm-mem"), parsing: .unconditional, help: ArgumentHelp("sbatch --mem per task, e.g. 8G (overrides sweep.slurm.mem).", valueName: "size"))
+    var slurmMem: String?
+
+    @Option(name: .customLong("slurm-account"), parsing: .unconditional, help: ArgumentHelp("sbatch --account (overrides sweep.slurm.account).", valueName: "name"))
+    var slurmAccount: String?
+
+    @Option(name: .customLong("slurm-cpus-per-task"), parsing: .unconditional, help: ArgumentHelp("sbatch --cpus-per-task of each array task (default 2; overrides sweep.slurm.cpus_per_task).", valueName: "n"))
+    var slurmCPUs: Int?
 
     @Flag(help: "No progress bar or lines.")
     var noProgress = false
@@ -84,6 +105,10 @@ struct Sweep: ParsableCommand {
     func validate() throws {
         _ = try parsedShard()
         if let n = emitSlurm, n < 1 { throw ValidationError("--emit-slurm needs a shard count ≥ 1 (got \(n))") }
+        let slurmFlags = [slurmTime, slurmMergeTime, slurmPartition, slurmMem, slurmAccount, slurmCPUs.map(String.init)]
+        if emitSlurm == nil, slurmFlags.contains(where: { $0 != nil }) {
+            throw ValidationError("the --slurm-* options apply only with --emit-slurm N")
+        }
     }
 
     func run() throws {
@@ -95,29 +120,25 @@ struct Sweep: ParsableCommand {
                 eprint("sweep: --emit-slurm \(n) capped at the sweep's \(runner.points.count) points")
                 n = max(runner.points.count, 1)
             }
-            let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-            let url = try userErrors {
-                try runner.emitSlurm(shards: n, executable: ProcessInfo.processInfo.environment["AIMC_EXECUTABLE"] ?? exe, arguments: sweep.reproducingArguments)
+            // The executable as invoked: a bare name is found on the nodes' PATH, a path is
+            // written relative to this folder when it lies inside it.
+            let exe = ProcessInfo.processInfo.environment["AIMC_EXECUTABLE"] ?? CommandLine.arguments[0]
+            let scripts = try userErrors {
+                let options = try SlurmOptions.load(path: sweep.config).overridden(by: try SlurmOptions.fromFlags(
+                    time: slurmTime, partition: slurmPartition, mem: slurmMem, account: slurmAccount, cpusPerTask: slurmCPUs, mergeTime: slurmMergeTime))
+                return try runner.emitSlurm(shards: n, executable: exe, arguments: sweep.reproducingArguments, options: options)
             }
-            print(url.path)
+            eprint("sweep: wrote \(scripts.array.path) (job array, \(n) tasks) and \(scripts.merge.path) (aimc merge); submit both with: bash \(scripts.submit.path)")
+            print(scripts.submit.path)
             return
         }
         let sh = try parsedShard()
         try userErrors { try ResultsFolder.checkUsable(runner.directory) }
         eprint("sweep: \(runner.points.count) points × \(runner.points.first?.config.repeats ?? 0) repeats\(sh.map { ", shard \($0.index)/\($0.count): \(runner.shardIndices($0).count) points" } ?? ""); results in \(runner.directory.path)")
         let progress = quiet ? nil : ProgressReporter(total: runner.shardIndices(sh).count, label: "sweep")
-        // Ctrl-C: finished points are already stored (each appended atomically); say how to go on.
-        signal(SIGINT, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler {
-            eprint("\nsweep: interrupted; finished points are kept in \(runner.directory.path) — rerun the same command to resume")
-            // _exit, not exit: exit runs atexit handlers (OpenBLAS frees its buffers) while the
-            // main thread may be inside a BLAS call, which crashed 4 of 18 interrupts. Every
-            // finished point is already appended and fsynced, so nothing is lost.
-            _exit(130)
-        }
-        interrupt.resume()
-        defer { interrupt.cancel() }
+        // Ctrl-C: stop at the next safe point; finished points are already stored (each
+        // appended atomically and fsynced); say how to go on.
+        InterruptHandling.install(command: "sweep", stopped: "stopped; finished points are kept in \(runner.directory.path) — rerun the same command to resume")
         _ = try userErrors { try runner.run(shard: sh, progress: progress) }
         if sh != nil {
             eprint("sweep: shard done; combine all shards with `aimc merge` (same arguments, without --shard)")

@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("hardware.adc.bits=30", "0…24"),
+        ("hardware.adc.bits=30", "0 or an integer in 2…24"),
         ("evaluation.repeats=0", "1…100000"),
         ("hardware.mapping.weight_scaling=row", "tile, column, layer"),
         ("evaluation.compensation=[none, drift]", "none, global, global_exact"),

@@ -62,10 +62,17 @@ struct EndToEndTests {
     @Test func runWritesResultsAndIsReproducibleAcrossThreadCounts() throws {
         let dir = try temporaryDirectory()
         let file = try smallExperiment(dir)
-        let one = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["evaluation.threads=1"])).run()
-        let two = try ExperimentRunner(config: ExperimentConfig.load(path: file, overrides: ["evaluation.threads=2"])).run()
+        // A fresh weights cache, so that the first run trains (the user cache may hold the network).
+        let cache = dir.appendingPathComponent("cache")
+        let first = ExperimentRunner(config: try ExperimentConfig.load(path: file, overrides: ["evaluation.threads=1"]))
+        first.weightsCache = cache
+        let one = try first.run()
+        let second = ExperimentRunner(config: try ExperimentConfig.load(path: file, overrides: ["evaluation.threads=2"]))
+        second.weightsCache = cache
+        let two = try second.run()
         #expect(one.weights.origin == "trained")
         #expect(two.weights.origin == "cached")
+        #expect(one.weights.file.hasPrefix(cache.path))
         #expect(one.digital.accuracy == two.digital.accuracy)
         #expect(one.analog.map(\.accuracies) == two.analog.map(\.accuracies))
         #expect(one.repeatSeeds == two.repeatSeeds && Set(one.repeatSeeds).count == 3)
@@ -187,7 +194,7 @@ struct EndToEndTests {
         ])
         #expect(status == 1)
         #expect(out.isEmpty)
-        #expect(err.contains("hardware.adc.bits") && err.contains("0…24"))
+        #expect(err.contains("hardware.adc.bits") && err.contains("2…24"))
     }
 }
 

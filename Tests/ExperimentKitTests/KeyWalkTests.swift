@@ -82,6 +82,7 @@ import Testing
         switch (kind, current) {
         case (.boolean, .boolean(let b)): return b ? "false" : "true"
         case (.integer(let r), .integer(let v)): return String(v + 1 <= r.upperBound ? v + 1 : v - 1)
+        case (.integerOrZero(let r), .integer(let v)): return String(v == 0 ? r.lowerBound : v + 1 <= r.upperBound ? v + 1 : v == r.lowerBound ? 0 : v - 1)
         case (.number(let r), .number(let v)):
             var x = v == 0 ? min(r.upperBound, max(r.lowerBound, 0.01)) : v * 1.25
             if x > r.upperBound { x = v * 0.8 }

@@ -88,7 +88,9 @@ private let pythonNumPy = python3Has("numpy")
             """
         let path = try writeFile(dir, "tiny.yaml", yaml)
         let config = try ExperimentConfig.load(path: path)
-        let summary = try ExperimentRunner(config: config).run()
+        let runner = ExperimentRunner(config: config)
+        runner.weightsCache = dir.appendingPathComponent("cache")  // fresh: both networks train
+        let summary = try runner.run()
         for p in summary.analog { #expect(abs(p.accuracyMean - summary.digital.accuracy) < 1e-9) }
         let c = try #require(summary.comparison)
         #expect(c.hardwareAware.digitalAccuracy == summary.digital.accuracy)
@@ -99,7 +101,9 @@ private let pythonNumPy = python3Has("numpy")
         let table = ReportTable.render(summary)
         #expect(table.contains("plain vs hardware-aware training"))
         // A second run reuses both cached networks.
-        let again = try ExperimentRunner(config: config).run(write: false)
+        let rerun = ExperimentRunner(config: config)
+        rerun.weightsCache = runner.weightsCache
+        let again = try rerun.run(write: false)
         #expect(again.weights.origin == "cached" && again.comparison?.plain.weights.origin == "cached")
         #expect(again.analog.map(\.accuracyMean) == summary.analog.map(\.accuracyMean))
     }

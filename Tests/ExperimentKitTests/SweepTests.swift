@@ -97,7 +97,7 @@ struct SweepRunTests {
     @Test func invalidAxisIsRejectedBeforeAnyWork() throws {
         let dir = try temporaryDirectory()
         let f = try sweepExperiment(dir)
-        for (sets, needle) in [(["hardware.adc.bitz=4,6"], "did you mean 'hardware.adc.bits'"), (["hardware.adc.bits=4,99"], "0…24"),
+        for (sets, needle) in [(["hardware.adc.bitz=4,6"], "did you mean 'hardware.adc.bits'"), (["hardware.adc.bits=4,99"], "2…24"),
                                (["device=pcm-joshi2020,unobtainium"], "allowed:")] {
             do {
                 let (spec, plain) = try SweepSpec.fromCommandLine(sets: sets, links: [])

@@ -3,7 +3,8 @@
 # --set values) given to the built aimc. Each case must exit non-zero without a crash signal
 # or timeout, print a first stderr line that names the problem (the case's expected
 # substring), and leave no file behind (its working folder stays empty, the fixtures and
-# output_dir are unchanged). Run by `make test` (make test-hostile); about 30 s on 2 cores.
+# output_dir are unchanged); and Ctrl-C at moments of aimc run and aimc sweep (section 8). Run
+# by `make test` (make test-hostile); about 90 s on 2 cores.
 #   bash Tests/hostile/bad-inputs.sh [path/to/aimc]
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,7 +16,7 @@ trap 'rm -rf "$WORK"' EXIT
 FX=$WORK/fx
 PY=${PYTHON:-/usr/bin/python3}; [ -x "$PY" ] || PY=python3
 "$PY" "$ROOT/Tests/hostile/make_fixtures.py" "$FX" || { echo "bad-inputs: fixtures not generated (needs python3-numpy)"; exit 1; }
-export AIMC_CIRCUITS_DIR=$ROOT/Circuits AIMC_MEMORY_LIMIT=256M
+export AIMC_CIRCUITS_DIR=$ROOT/Circuits AIMC_MEMORY_LIMIT=256M AIMC_CACHE_DIR=$WORK/weights-cache
 unset AIMC_EXECUTABLE
 CFG=$ROOT/Experiments/fashion-mlp-pcm.yaml
 HW=$ROOT/Circuits/presets/pcm-default.yaml
@@ -37,7 +38,13 @@ check() {
     elif [ $rc -eq 124 ]; then why="timeout"; crashes=$((crashes + 1))
     elif [ $rc -gt 128 ]; then why="signal $((rc - 128))"; crashes=$((crashes + 1))
     fi
-    if [ -z "$why" ] && ! grep -qiF -- "$expect" <<< "$first"; then why="first line lacks '$expect'"; fi
+    # EXPECT may name several substrings, separated by " && ".
+    local part rest=$expect
+    while [ -z "$why" ] && [ -n "$rest" ]; do
+        part=${rest%% && *}
+        if [ "$part" = "$rest" ]; then rest=""; else rest=${rest#* && }; fi
+        grep -qiF -- "$part" <<< "$first" || why="first line lacks '$part'"
+    done
     if [ -z "$why" ] && [ -n "$(ls -A "$dir")" ]; then why="left $(ls -A "$dir" | head -3 | tr '\n' ' ')"; fi
     local now
     now=$(snapshot)
@@ -150,6 +157,94 @@ check "network.hidden" run "$FX/mlp-huge.yaml" --quiet
 check "network.hidden" run "$FX/mlp-tiny-tiles.yaml" --quiet
 check "is a file" run "$FX/results-is-file.yaml" --quiet
 for f in "$FX"/idx-*.yaml; do check "$(basename "${f%.yaml}")" run "$f" --quiet; done
+
+# 7. Layer and files in aimc run's non-finite message; memory estimates of custom networks
+#    (dense and convolutional) before they are built; sbatch options; a merge of a sweep that
+#    has not run; result folders without a complete manifest; a key of another device model.
+check "layer 2 (dense && overflow.npz, loaded && run-overflow.yaml" run "$FX/run-overflow.yaml" --quiet
+check "network custom && largest matrix && needs about" run "$FX/mem-huge-linear.yaml" --quiet
+check "network custom && input [1, 8, 8] && needs about" run "$FX/mem-conv-huge.yaml" --quiet
+slurm() { check "$1" sweep "$CFG" --set hardware.adc.bits=4,6 --emit-slurm 2 "${@:2}"; }
+slurm "--slurm-time && not a Slurm time limit" --slurm-time abc
+slurm "--slurm-time && more than zero" --slurm-time 0
+slurm "--slurm-time" --slurm-time "1:00:00; rm -rf /"
+slurm "--slurm-merge-time" --slurm-merge-time 2h
+slurm "--slurm-partition && not a Slurm name" --slurm-partition "a b"
+slurm "--slurm-partition" --slurm-partition 'gpu;reboot'
+slurm "--slurm-account && not a Slurm name" --slurm-account "a'b"
+slurm "--slurm-mem && memory size" --slurm-mem 8GB
+slurm "--slurm-mem" --slurm-mem -1
+slurm "--slurm-cpus-per-task && 1…4096" --slurm-cpus-per-task 0
+slurm "--slurm-cpus-per-task" --slurm-cpus-per-task 99999
+slurm "--slurm-cpus-per-task" --slurm-cpus-per-task abc
+check "apply only with --emit-slurm" sweep "$CFG" --set hardware.adc.bits=4,6 --slurm-time 10
+check "sweep.slurm.cpu_per_task && did you mean 'cpus_per_task'" sweep "$FX/slurm-bad-key.yaml" --emit-slurm 2
+check "sweep.slurm.time = '2h'" sweep "$FX/slurm-bad-time.yaml" --emit-slurm 2
+check "sweep not complete" merge "$CFG" --set hardware.adc.bits=4,6
+check "no manifest.json" plot "$FX/run-no-manifest"
+check "analog.csv (53 bytes) is not the file manifest.json lists" plot "$FX/run-bad-manifest"
+check "no manifest.json" plot "$FX/sweep-no-manifest"
+# An RRAM device on a PCM config: a PCM key the user sets is named (the preset's inert PCM keys are only warned about).
+check "hardware.device.pcm.drift.scale applies to device.model = pcm" run "$CFG" --set hardware.device.model=rram --set hardware.device.pcm.drift.scale=2
+check "device=rram-neurram && hardware.device.pcm.drift.scale applies to device.model = pcm" sweep "$CFG" --set device=rram-neurram,ideal --set hardware.device.pcm.drift.scale=2
+
+# 8. Ctrl-C (SIGINT) during loading, training (sgemm) and evaluation of aimc run, and before
+#    and between the points of aimc sweep (each moment found from the command's progress, so
+#    that a fast machine hits the same phase): each stops at a safe point, never inside a BLAS
+#    call: exit 130 after "stopping at the next safe point", no crash or hang; a run writes no
+#    results, a sweep keeps its finished points. Skipped without the Fashion-MNIST package.
+interrupt() {  # WHEN DELAY EXPECT ARGS… (WHEN: start, err:TEXT or file:PATH in the case folder)
+    local when=$1 delay=$2 expect=$3; shift 3
+    n=$((n + 1))
+    local dir=$WORK/case-$n why="" rc waited=0
+    mkdir "$dir"
+    (cd "$dir" && AIMC_CACHE_DIR=${INT_CACHE:-$dir/.cache} AIMC_MEMORY_LIMIT=4G exec "$AIMC" "$@" > "$WORK/out" 2> "$WORK/err" < /dev/null) &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null && [ $waited -lt 1200 ]; do
+        case $when in
+            start) break ;;
+            err:*) grep -qF -- "${when#err:}" "$WORK/err" 2>/dev/null && break ;;
+            file:*) [ -s "$dir/${when#file:}" ] && break ;;
+        esac
+        sleep 0.1; waited=$((waited + 1))
+    done
+    sleep "$delay"
+    kill -INT "$pid" 2>/dev/null
+    waited=0
+    while kill -0 "$pid" 2>/dev/null && [ $waited -lt 600 ]; do sleep 0.1; waited=$((waited + 1)); done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; why="still running 60 s after SIGINT"; crashes=$((crashes + 1)); fi
+    wait "$pid"; rc=$?
+    if [ -z "$why" ]; then
+        if [ $rc -gt 128 ] && [ $rc -ne 130 ]; then why="signal $((rc - 128))"; crashes=$((crashes + 1))
+        elif [ $rc -ne 130 ]; then why="exit $rc (finished before the interrupt?)"
+        elif ! grep -qF "stopping at the next safe point" "$WORK/err"; then why="no 'stopping at the next safe point' line"
+        elif ! tail -n 1 "$WORK/err" | grep -qF -- "$expect"; then why="last line lacks '$expect'"
+        fi
+    fi
+    if [ -z "$why" ] && [ "$1" = run ] && [ -e "$dir/results" ]; then why="an interrupted run wrote $(ls -A "$dir/results" | head -3 | tr '\n' ' ')"; fi
+    if [ -z "$why" ] && [ "${when%%:*}" = file ] && [ ! -s "$dir/${when#file:}" ]; then why="the finished points were not kept"; fi
+    rm -rf "$dir"
+    if [ -z "$why" ]; then handled=$((handled + 1)); else
+        failed=$((failed + 1))
+        FAILURES+="  case $n: SIGINT ($when + ${delay}s) to aimc $* → rc $rc, $why; stderr: $(tail -n 2 "$WORK/err" | tr '\n' ' ' | cut -c1-300)"$'\n'
+    fi
+}
+if [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte ]; then
+    set -m  # job control: a background command does not start with SIGINT ignored
+    RUN=(run "$CFG" --set dataset.train_limit=20000 --set training.epochs=6 --set evaluation.repeats=8)
+    STOPPED="no results were written"
+    interrupt start 0.1 "$STOPPED" "${RUN[@]}"                   # loading the data
+    for d in 0.2 0.8 1.5; do interrupt "err:training:" "$d" "$STOPPED" "${RUN[@]}"; done
+    INT_CACHE=$WORK/interrupt-cache  # trained once (by the first), then evaluation starts at once
+    for d in 0.1 0.5 1 1.5; do interrupt "err:analog:" "$d" "$STOPPED" "${RUN[@]}"; done
+    unset INT_CACHE
+    SWEEP=(sweep "$CFG" --set dataset.train_limit=5000 --set training.epochs=1 --set hardware.adc.bits=4,5,6,7,8,9 --no-progress --no-plots)
+    interrupt start 0.5 "finished points are kept" "${SWEEP[@]}"
+    for d in 0.1 1; do interrupt file:results/fashion-mlp-pcm/sweep-hardware.adc.bits/points.jsonl "$d" "finished points are kept" "${SWEEP[@]}"; done
+    set +m
+else
+    echo "bad-inputs: Fashion-MNIST not installed (dataset-fashion-mnist): the Ctrl-C cases are skipped"
+fi
 
 echo "bad-inputs: $n cases, $handled handled, $crashes crashes or timeouts, $failed failed"
 if [ "$failed" -gt 0 ]; then printf '%s' "$FAILURES"; exit 1; fi

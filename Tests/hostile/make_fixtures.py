@@ -189,3 +189,34 @@ idx_dir("missing", {})
 # Found by make fuzz: a network definition whose mapping key is not a scalar (Yams.load trapped).
 write("net-complex-key.yaml", "? [a]\n: 1\ninput: [6]\n", "w"); netcfg("def-complex-key", "net-complex-key.yaml")
 write("net-dup-key.yaml", "input: [6]\ninput: [7]\nlayers: []\n", "w"); netcfg("def-dup-key", "net-dup-key.yaml")
+
+# --- Issue 16 follow-ups
+# Activations that overflow float32 in the first layer: the second layer's non-finite input
+# is reported with the layer, the weights file and the config.
+write("net2.yaml", "input: [6]\nlayers:\n  - {type: linear, name: fc1, in_features: 6, out_features: 4}\n  - {type: relu}\n"
+      "  - {type: linear, name: fc2, in_features: 4, out_features: 3}\n", "w")
+np.savez(p("overflow.npz"), **{"fc1.weight": np.full((4, 6), 3e38, np.float32), "fc1.bias": np.zeros(4, np.float32),
+                               "fc2.weight": np.ones((3, 4), np.float32), "fc2.bias": np.zeros(3, np.float32)})
+netcfg("run-overflow", "net2.yaml", "overflow.npz")
+# Memory estimates of custom networks, before anything is built (the corpus caps memory at 256 MiB):
+# a 6 → 3 000 000 → 3 dense chain (weights), a 4096-channel convolution on 8 × 8 images (activations).
+write("net-huge-linear.yaml", "input: [6]\nlayers:\n  - {type: linear, in_features: 6, out_features: 3000000}\n  - {type: relu}\n"
+      "  - {type: linear, in_features: 3000000, out_features: 3}\n", "w")
+netcfg("mem-huge-linear", "net-huge-linear.yaml")
+np.savez(p("img.npz"), x_train=rng.standard_normal((20, 1, 8, 8)).astype(np.float32), y_train=(np.arange(20) % 3).astype(np.int64),
+         x_test=rng.standard_normal((9, 1, 8, 8)).astype(np.float32), y_test=(np.arange(9) % 3).astype(np.int64))
+write("net-conv-huge.yaml", "input: [1, 8, 8]\nlayers:\n  - {type: conv2d, in_channels: 1, out_channels: 4096, kernel_size: 3, padding: 1}\n"
+      "  - {type: relu}\n  - {type: flatten}\n  - {type: linear, in_features: 262144, out_features: 3}\n", "w")
+netcfg("mem-conv-huge", "net-conv-huge.yaml", None, "img.npz")
+# Result folders without a complete manifest (aimc plot refuses them).
+os.makedirs(p("run-no-manifest"))
+write("run-no-manifest/analog.csv", "t_inference_s,repeat,seed,accuracy_none\n1,0,1,0.5000\n", "w")
+write("run-no-manifest/summary.json", "{}", "w")
+os.makedirs(p("run-bad-manifest"))
+write("run-bad-manifest/analog.csv", "t_inference_s,repeat,seed,accuracy_none\n1,0,1,0.5000\n", "w")
+write("run-bad-manifest/manifest.json", json.dumps({"run_id": "x", "files": {"analog.csv": {"bytes": 3, "fnv1a64": "0"}}}), "w")
+os.makedirs(p("sweep-no-manifest"))
+write("sweep-no-manifest/sweep.csv", "point,repeat,seed,t_inference_s,compensation,accuracy,digital_accuracy\n", "w")
+# A sweep file with bad sbatch options.
+write("slurm-bad-key.yaml", "version: 1\nexperiment: s\nsweep:\n  grid: {hardware.adc.bits: [4, 6]}\n  slurm: {cpu_per_task: 4}\n", "w")
+write("slurm-bad-time.yaml", "version: 1\nexperiment: s\nsweep:\n  grid: {hardware.adc.bits: [4, 6]}\n  slurm: {time: 2h}\n", "w")

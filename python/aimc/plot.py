@@ -51,6 +51,46 @@ _LABELS = {"device": "device", "hardware.adc.bits": "ADC resolution (bits)", "ha
 
 # -- reading ------------------------------------------------------------------------------
 
+class IncompleteResults(Exception):
+    """A results folder whose ``manifest.json`` is missing or does not match its files: the
+    run, sweep or merge that wrote it was cut short (aimc writes the manifest last)."""
+
+
+def _fnv1a64(data: bytes) -> str:
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+def check_result_set(directory: Path) -> None:
+    """Checks a results folder against its ``manifest.json`` (written last by ``aimc run``,
+    ``aimc sweep`` and ``aimc merge``): present, and every file listed there with its size and
+    FNV-1a 64 hash. Raises ``IncompleteResults`` naming the folder and what is wrong."""
+    directory = Path(directory)
+    manifest = directory / "manifest.json"
+    if not manifest.is_file():
+        raise IncompleteResults(
+            "%s: no manifest.json, so the results there may be an incomplete set (the run, sweep or merge that "
+            "wrote them was interrupted, or an aimc from before manifests wrote them); run it again, or pass "
+            "--allow-incomplete to draw them anyway" % directory)
+    try:
+        files = json.loads(manifest.read_text())["files"]
+        assert isinstance(files, dict)
+    except (ValueError, KeyError, TypeError, AssertionError, UnicodeDecodeError):
+        raise IncompleteResults("%s: not a manifest of aimc results (no \"files\" mapping)" % manifest)
+    for name, entry in sorted(files.items()):
+        path = directory / name
+        if not path.is_file():
+            raise IncompleteResults("%s: %s is listed in manifest.json but missing; run it again" % (directory, name))
+        data = path.read_bytes()
+        if len(data) != entry.get("bytes") or _fnv1a64(data) != entry.get("fnv1a64"):
+            raise IncompleteResults(
+                "%s: %s (%d bytes) is not the file manifest.json lists (%s bytes): it was changed or written by "
+                "another, interrupted run; run it again, or pass --allow-incomplete to draw it anyway"
+                % (directory, name, len(data), entry.get("bytes")))
+
+
 def read_csv(path: Path) -> List[Dict[str, str]]:
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -492,21 +532,25 @@ def report(directory: Path, figures: Sequence[Path]) -> Path:
 
 
 def plot(directory: Path, formats: Sequence[str] = FORMATS, compensation: Optional[Sequence[str]] = None,
-         times: Optional[Sequence[float]] = None, html_report: bool = True) -> List[Path]:
+         times: Optional[Sequence[float]] = None, html_report: bool = True, check_manifest: bool = True) -> List[Path]:
     """Every figure (and ``report.html``) of a run folder, a sweep folder, or a run folder with a
-    ``sweep/`` or ``sweep-<axes>/`` subfolder. Returns the paths written."""
+    ``sweep/`` or ``sweep-<axes>/`` subfolder. Returns the paths written. Each folder is first
+    checked against its ``manifest.json`` (``check_result_set``) unless ``check_manifest`` is
+    false; an incomplete one raises ``IncompleteResults``."""
     directory = Path(directory)
     written: List[Path] = []
     found = False
     fmts = list(formats) if "png" in formats or not html_report else list(formats) + ["png"]
     sweeps = sorted(d for d in directory.glob("sweep*") if d.is_dir()) if directory.is_dir() else []
     for d, fn in [(directory, None)] + [(s, None) for s in sweeps]:
+        if not (d / "analog.csv").is_file() and not (d / "sweep.csv").is_file():
+            continue
+        if check_manifest:
+            check_result_set(d)
         if (d / "analog.csv").is_file():
             figs = plot_run(d, fmts, compensation, times)
-        elif (d / "sweep.csv").is_file():
-            figs = plot_sweep(d, fmts, compensation, times)
         else:
-            continue
+            figs = plot_sweep(d, fmts, compensation, times)
         found = True
         written += figs
         if html_report:
@@ -524,6 +568,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--times", help="comma-separated evaluation times to draw, seconds or 1h, 1d, 1y (default all)")
     ap.add_argument("--style", help="a matplotlib style name or .mplstyle file")
     ap.add_argument("--no-html", action="store_true", help="no report.html")
+    ap.add_argument("--allow-incomplete", action="store_true",
+                    help="draw a folder whose manifest.json is missing or does not match its files")
     a = ap.parse_args(argv)
     if a.style:
         plt.style.use(a.style)
@@ -537,8 +583,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             times.append(float(tok[: len(tok) - len(unit)] if unit else tok) * units.get(unit, 1))
     try:
         paths = plot(Path(a.directory), [f.strip() for f in a.format.split(",") if f.strip()],
-                     a.compensation.split(",") if a.compensation else None, times, not a.no_html)
-    except FileNotFoundError as e:
+                     a.compensation.split(",") if a.compensation else None, times, not a.no_html,
+                     check_manifest=not a.allow_incomplete)
+    except (FileNotFoundError, IncompleteResults) as e:
         print("aimc plot: %s" % e, file=sys.stderr)
         return 1
     for p in paths:

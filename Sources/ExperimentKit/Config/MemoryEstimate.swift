@@ -1,5 +1,6 @@
 import Crossbar
 import Foundation
+import Networks
 import NumericKernels
 
 /// Rough up-front memory estimates, checked against `MemoryBudget` before anything is
@@ -38,7 +39,119 @@ public enum MemoryEstimate {
     }
 }
 
+/// The memory a network of any architecture needs, from its description and the sample
+/// shape alone (nothing is allocated): every weighted layer's matrix (`matrix`, with tiles),
+/// the activations of a training batch kept for the backward pass (with their gradients),
+/// and the activations of the evaluation batches of all worker threads, including a
+/// convolution's im2col block (at most `im2colFloats` per batch, as `SequentialReadout`
+/// chunks it).
+public struct NetworkMemory: Sendable, Equatable {
+    /// Bytes of the weighted layers (weights, optimiser state, conductances, tiles).
+    public var weights = 0
+    /// Floats of all layer outputs of one sample (what training keeps).
+    public var activationsPerSample = 0
+    /// Floats of the largest layer input or output of one sample.
+    public var largestActivation = 0
+    /// Floats of the largest im2col block of one sample.
+    public var largestIm2col = 0
+    /// The largest single matrix, for the message: `[outputs × inputs]` and its layer path.
+    public var largestLayer = (path: "", outputs: 0, inputs: 0)
+
+    public static func == (a: NetworkMemory, b: NetworkMemory) -> Bool {
+        a.weights == b.weights && a.activationsPerSample == b.activationsPerSample && a.largestActivation == b.largestActivation
+            && a.largestIm2col == b.largestIm2col && a.largestLayer == b.largestLayer
+    }
+
+    /// Largest im2col block materialised at once (floats), as in `SequentialReadout`.
+    public static let im2colFloats = 1 << 23
+
+    /// Walks `description` from its input shape.
+    public init(_ description: NetworkDescription, tileRows: Int, tileColumns: Int) {
+        var shape = description.inputShape
+        walk(description.layers, path: "layers", shape: &shape, tileRows: tileRows, tileColumns: tileColumns)
+    }
+
+    mutating func walk(_ layers: [LayerDescription], path: String, shape: inout [Int], tileRows: Int, tileColumns: Int) {
+        func note(_ s: [Int]) {
+            let n = MemoryBudget.product(s.map { max($0, 0) })
+            activationsPerSample = MemoryBudget.sum(activationsPerSample, n)
+            largestActivation = max(largestActivation, n)
+        }
+        func weighted(_ p: String, outputs: Int, inputs: Int) {
+            weights = MemoryBudget.sum(weights, MemoryEstimate.matrix(outputs: outputs, inputs: inputs, tileRows: tileRows, tileColumns: tileColumns))
+            if MemoryBudget.product(outputs, inputs) > MemoryBudget.product(largestLayer.outputs, largestLayer.inputs) {
+                largestLayer = (p, outputs, inputs)
+            }
+        }
+        func spatial(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int = 1) -> Int {
+            // In Double: a hostile padding or size must not trap on overflow.
+            let k = Double(dilation) * Double(max(kernel - 1, 0)) + 1
+            let out = ((Double(size) + 2 * Double(padding) - k) / Double(max(stride, 1))).rounded(.down) + 1
+            return out <= 0 ? 0 : out >= 9e18 ? Int.max : Int(out)
+        }
+        for (i, d) in layers.enumerated() {
+            let p = "\(path).\(i)\(d.name.map { " (\($0))" } ?? "")"
+            switch d.kind {
+            case .linear:
+                weighted(p, outputs: d.outFeatures, inputs: d.inFeatures)
+                shape = [d.outFeatures]
+            case .conv2d:
+                let field = MemoryBudget.product(d.inChannels, d.kernelSize, d.kernelSize)
+                weighted(p, outputs: d.outChannels, inputs: field)
+                let h = shape.count == 3 ? shape[1] : 1, w = shape.count == 3 ? shape[2] : 1
+                let oh = spatial(h, kernel: d.kernelSize, stride: d.stride, padding: d.padding, dilation: d.dilation)
+                let ow = spatial(w, kernel: d.kernelSize, stride: d.stride, padding: d.padding, dilation: d.dilation)
+                largestIm2col = max(largestIm2col, MemoryBudget.product(field, oh, ow))
+                shape = [d.outChannels, oh, ow]
+            case .maxPool, .avgPool:
+                if shape.count == 3 {
+                    let st = d.strideGiven ? d.stride : d.kernelSize
+                    shape = [shape[0], spatial(shape[1], kernel: d.kernelSize, stride: st, padding: d.padding),
+                             spatial(shape[2], kernel: d.kernelSize, stride: st, padding: d.padding)]
+                }
+            case .globalAvgPool: shape = [shape.first ?? 1]
+            case .flatten: shape = [MemoryBudget.product(shape.map { max($0, 0) })]
+            case .residual:
+                var body = shape, shortcut = shape
+                walk(d.body, path: p + ".body", shape: &body, tileRows: tileRows, tileColumns: tileColumns)
+                walk(d.shortcut, path: p + ".shortcut", shape: &shortcut, tileRows: tileRows, tileColumns: tileColumns)
+                shape = body
+            case .batchNorm, .relu, .dropout: break
+            }
+            note(shape)
+        }
+    }
+
+    /// Bytes for training with `trainingBatch` samples (0: no training) and evaluating
+    /// `evaluationBatch` samples on each of `threads` workers.
+    public func bytes(trainingBatch: Int, evaluationBatch: Int, threads: Int) -> Int {
+        let im2colPerBatch = { (batch: Int) in min(MemoryBudget.product(batch, largestIm2col), NetworkMemory.im2colFloats) }
+        // Training: every layer output and its gradient, plus one im2col block and its gradient.
+        let training = MemoryBudget.product(
+            4, MemoryBudget.sum(MemoryBudget.product(2, trainingBatch, activationsPerSample), MemoryBudget.product(2, im2colPerBatch(trainingBatch))))
+        // Evaluation: per worker, the layer input and output (and a scratch copy) and one im2col block.
+        let evaluation = MemoryBudget.product(
+            4, max(threads, 1), MemoryBudget.sum(MemoryBudget.product(3, evaluationBatch, largestActivation), im2colPerBatch(evaluationBatch)))
+        return MemoryBudget.sum(MemoryBudget.sum(weights, trainingBatch > 0 ? training : 0), evaluation)
+    }
+}
+
 extension ExperimentConfig {
+    /// Checks a network of any architecture (MLP, LeNet-5, ResNet, a custom definition)
+    /// against the memory limit before it is built: its weighted layers on tiles, a
+    /// training batch (when it trains) and the evaluation batches of every worker thread.
+    /// - Throws: `ConfigError` naming the config, the network, the estimate and the limit.
+    func checkNetworkMemory(_ description: NetworkDescription, trains: Bool) throws {
+        let m = NetworkMemory(description, tileRows: hardware.tileRows, tileColumns: hardware.tileColumns)
+        let bytes = m.bytes(trainingBatch: trains ? training.batchSize : 0, evaluationBatch: evaluationBatchSize, threads: threads)
+        let what = "\(file): network \(architecture.rawValue) (input \(description.inputShape), largest matrix \(m.largestLayer.path) [\(m.largestLayer.outputs) × \(m.largestLayer.inputs)], \(m.activationsPerSample) activations per sample; \(trains ? "training.batch_size \(training.batchSize), " : "")evaluation.batch_size \(evaluationBatchSize) × \(threads) threads) on \(hardware.tileRows) × \(hardware.tileColumns) tiles"
+        do {
+            try MemoryBudget.check(bytes, what)
+        } catch let e as ResourceLimitError {
+            throw ConfigError(e.message)
+        }
+    }
+
     /// Checks the network's dense widths against the memory limit (the input width of
     /// `network.hidden` is known only once the data are read; the hidden widths are
     /// checked among themselves).

@@ -3,6 +3,9 @@ import Foundation
 /// The type and allowed values of one config key.
 public enum KeyKind: Sendable {
     case integer(ClosedRange<Int>)
+    /// 0 (the feature off or ideal) or an integer in the range (a converter's bits, a
+    /// device's conductance levels: 1 has no meaning there).
+    case integerOrZero(ClosedRange<Int>)
     case number(ClosedRange<Double>)
     case boolean
     case string
@@ -16,6 +19,7 @@ public enum KeyKind: Sendable {
     public var allowed: String {
         switch self {
         case .integer(let r): return "an integer in \(r.lowerBound)…\(r.upperBound)"
+        case .integerOrZero(let r): return "0 or an integer in \(r.lowerBound)…\(r.upperBound)"
         case .number(let r): return "a number in [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
         case .boolean: return "true or false"
         case .string: return "a string"
@@ -127,10 +131,15 @@ public struct Schema: Sendable {
     static func parse(_ node: ConfigNode, spec: KeySpec) throws -> ConfigValue {
         func bad(_ shown: String) -> ConfigError {
             var m = "\(node.origin): \(spec.key) = \(shown) is not allowed: expected \(spec.kind.allowed)"
-            if spec.key.hasSuffix("g_max") || spec.key.hasSuffix("g_min") || spec.key.hasSuffix("reference_g_max"),
+            let fraction = spec.key.contains("stuck_at_")
+            if !fraction, spec.key.hasSuffix("g_max") || spec.key.hasSuffix("g_min") || spec.key.hasSuffix("reference_g_max"),
                 case .scalar(let s, _) = node, let v = Double(s), v >= 1e-2
             {
                 m += " — conductances are in siemens: did you mean \(s)e-6 (µS)?"
+            }
+            // A fraction of the devices, not a conductance: 1.5 or 20 is most likely a percentage.
+            if fraction, case .scalar(let s, _) = node, let v = Double(s), v > 1, v <= 100 {
+                m += " — \(spec.key.split(separator: ".").last ?? "") is a fraction of the devices, not a conductance: did you mean \(fmt(v / 100)) (\(s) %)?"
             }
             return ConfigError(m)
         }
@@ -157,6 +166,10 @@ public struct Schema: Sendable {
         case .integer(let r):
             let s = try scalar()
             guard let v = Int(s.replacingOccurrences(of: "_", with: "")), r.contains(v) else { throw bad(s) }
+            return .integer(v)
+        case .integerOrZero(let r):
+            let s = try scalar()
+            guard let v = Int(s.replacingOccurrences(of: "_", with: "")), v == 0 || r.contains(v) else { throw bad(s) }
             return .integer(v)
         case .number(let r):
             let s = try scalar()

@@ -6,7 +6,7 @@ public enum StageKeys {
     static let rate = 0.0...1.0
     public static let all: [KeySpec] = [
         // Devices
-        KeySpec(key: "device.conductance_levels", kind: .integer(0...65536), defaultValue: "0",
+        KeySpec(key: "device.conductance_levels", kind: .integerOrZero(2...65536), defaultValue: "0",
                 doc: "Finite conductance states: targets round to the nearest of n equally spaced levels between g_min and g_max (monotonic in w); 0 is continuous."),
         KeySpec(key: "device.iv_nonlinearity", kind: .number(0...10), defaultValue: "0.0",
                 doc: "Cell I–V nonlinearity k = V_read/V0 of the sinh law I = G·V0·sinh(V/V0) (Guan, Yu, Wong, IEEE EDL 33, 1405 (2012)); the array sees G·(R/k)·sinh(k·x/R) for DAC level x in ±R; 0 is ohmic; not with ir_drop. Circuits/devices/iv-sinh-guan2012.yaml."),

@@ -20,10 +20,13 @@ public final class ExperimentRunner {
     public let config: ExperimentConfig
     /// Receives progress lines (the CLI prints them to stderr).
     public var log: (String) -> Void
+    /// Folder of trained networks, shared by runs from any folder (`WeightsCache.directory`).
+    public var weightsCache: URL
 
     public init(config: ExperimentConfig, log: @escaping (String) -> Void = { _ in }) {
         self.config = config
         self.log = log
+        weightsCache = WeightsCache.directory(outputDirectory: config.outputDirectory)
     }
 
     /// Seed of repeat `r`.
@@ -53,7 +56,7 @@ public final class ExperimentRunner {
         lap("digital")
         let calibration = try config.adcCalibrationBatch()
         let net = try AnalogSequentialNetwork(network: network, spec: config.hardware, calibration: calibration)
-        let evaluation = try evaluateAnalog(net, test)
+        let evaluation = try naming(weights) { try evaluateAnalog(net, test) }
         lap("analog")
         let points = analogPoints(evaluation.accuracy)
         let layers = evaluation.stats.enumerated().map { i, st in
@@ -68,7 +71,8 @@ public final class ExperimentRunner {
             let (plain, plainWeights) = try obtainNetwork(hardwareAware: HardwareAwareSettings())
             let plainDigital = try Self.digitalAccuracy(plain, test)
             log(String(format: "plain digital accuracy (FP32): %.2f %%", plainDigital * 100))
-            let plainEval = try evaluateAnalog(try AnalogSequentialNetwork(network: plain, spec: config.hardware, calibration: calibration), test)
+            let plainNet = try AnalogSequentialNetwork(network: plain, spec: config.hardware, calibration: calibration)
+            let plainEval = try naming(plainWeights) { try evaluateAnalog(plainNet, test) }
             comparison = RunSummary.Comparison(
                 plain: .init(digitalAccuracy: plainDigital, analog: analogPoints(plainEval.accuracy), weights: plainWeights),
                 hardwareAware: .init(digitalAccuracy: digitalAcc, analog: points, weights: weights))
@@ -82,6 +86,21 @@ public final class ExperimentRunner {
         summary.comparison = comparison
         if write { try writeResults(summary, evaluation) }
         return summary
+    }
+
+    /// Runs an analogue evaluation; a `CrossbarError` (a non-finite activation, a failed
+    /// readout stage, already naming the layer) becomes a `ConfigError` that also names the
+    /// config, the weights and the dataset.
+    func naming<T>(_ weights: RunSummary.Weights, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as CrossbarError {
+            var m = "\(config.file): analogue evaluation (weights \(weights.file), \(weights.origin); dataset \(config.datasetDirectory)): \(e.message)"
+            if e.message.contains("must be finite") {
+                m += " — the activations overflowed float32: check the weights' and the inputs' scale"
+            }
+            throw ConfigError(m)
+        }
     }
 
     func analogPoints(_ accuracy: [[[Double]]]) -> [RunSummary.AnalogPoint] {
@@ -101,12 +120,14 @@ public final class ExperimentRunner {
     // MARK: Weights
 
     /// The network: loaded from `network.weights`, or trained (with `hardwareAware`) and
-    /// cached in `output_dir/weights-cache/<architecture>-<hash>.npz` (an MLP:
-    /// `mlp-<widths>-<hash>.npz`, arrays `W0, b0, …`) keyed by everything training depends on.
+    /// cached in `weightsCache/<architecture>-<hash>.npz` (an MLP: `mlp-<widths>-<hash>.npz`,
+    /// arrays `W0, b0, …`) keyed by everything training depends on. A network cached by an
+    /// older aimc in `output_dir/weights-cache/` is still reused from there.
     /// - Throws: `ConfigError`, `NetworksError` for unreadable data or weights.
     public func obtainNetwork(hardwareAware: HardwareAwareSettings) throws -> (SequentialNetwork, RunSummary.Weights) {
         let (shape, classes) = try config.dataShape()
         let description = try config.networkDescription(sampleShape: shape, classes: classes)
+        try config.checkNetworkMemory(description, trains: config.weightsFile == nil)
         if let file = config.weightsFile {
             let network = try description.build(arrays: try NetworkImport.arrays(path: file), file: file)
             try checkOutputs(network, classes: classes, source: file)
@@ -116,16 +137,20 @@ public final class ExperimentRunner {
         let fingerprint = try networkFingerprint(hardwareAware, description: description)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in fingerprint { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let dir = URL(fileURLWithPath: config.outputDirectory).appendingPathComponent("weights-cache")
+        let dir = weightsCache
         let stem = cacheName(description) + (hardwareAware.isEnabled ? "-hwa-" : "-") + String(format: "%016llx", h)
         let npz = dir.appendingPathComponent(stem + ".npz")
         let meta = dir.appendingPathComponent(stem + ".json")
-        if let existing = FileManager.default.contents(atPath: meta.path), existing == fingerprint,
-            FileManager.default.fileExists(atPath: npz.path),
-            let arrays = try? NPZ.read(npz), let network = try? description.build(arrays: arrays, file: npz.path)
-        {
-            log("weights: reusing \(npz.path) (trained with the same config)")
-            return (network, .init(file: npz.path, origin: "cached"))
+        let legacy = WeightsCache.legacyDirectory(outputDirectory: config.outputDirectory)
+        for folder in [dir, legacy] {
+            let npz = folder.appendingPathComponent(stem + ".npz")
+            if let existing = FileManager.default.contents(atPath: folder.appendingPathComponent(stem + ".json").path), existing == fingerprint,
+                FileManager.default.fileExists(atPath: npz.path),
+                let arrays = try? NPZ.read(npz), let network = try? description.build(arrays: arrays, file: npz.path)
+            {
+                log("weights: reusing \(npz.path) (trained with the same config)")
+                return (network, .init(file: npz.path, origin: "cached"))
+            }
         }
         let tr = config.training
         log("training: \(cacheName(description))\(hardwareAware.isEnabled ? " (hardware-aware: noise \(hardwareAware.noise.rawValue) σ \(hardwareAware.noiseLevel), clip \(hardwareAware.weightClipSigma) σ, drift-aware epochs \(hardwareAware.driftAwareEpochs))" : ""), \(tr.optimizer.rawValue), \(tr.epochs) epochs on \(config.trainLimit) samples")
@@ -138,7 +163,11 @@ public final class ExperimentRunner {
         try NetworkTrainer(settings: tr, hardwareAware: hardwareAware, schedule: try config.learningRateSchedule()).train(&network, images: train.images, labels: train.labels) { epoch, loss in
             self.log(String(format: "  epoch %d/%d  loss %.4f  (%.1f s)", epoch, total, loss, Date().timeIntervalSince(start)))
         }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError("cannot create the weights cache \(dir.path) (set \(WeightsCache.environmentVariable) to a writable folder): \(ResultSet.reason(error))")
+        }
         try description.save(network, npz: npz)
         try AtomicFile.write(fingerprint, to: meta)
         log("weights: saved \(npz.path)")
@@ -192,6 +221,7 @@ public final class ExperimentRunner {
     public static func digitalAccuracy(_ network: SequentialNetwork, _ data: LabeledImages, batch: Int = 1000) throws -> Double {
         var predictions: [Int] = []
         for s in stride(from: 0, to: data.count, by: batch) {
+            try Interruption.checkpoint()
             predictions += argmaxRows(try network.forward(data.images.rows(s..<min(s + batch, data.count))))
         }
         return accuracy(predictions, data.labels)
@@ -229,6 +259,7 @@ public final class ExperimentRunner {
             var hits = [Int](repeating: 0, count: comps.count), total = 0
             var st: [ConversionStats] = []
             for (bi, (x, labels)) in batches.enumerated() {
+                try Interruption.checkpoint()  // Ctrl-C: stop between batches, never inside BLAS
                 var rng = Xoshiro256(seed: seed, .outputNoise, t.bitPattern, UInt64(bi))
                 let logits = try readout.forward(x, compensations: comps, rng: &rng, stats: &st)
                 for (ci, l) in logits.enumerated() {

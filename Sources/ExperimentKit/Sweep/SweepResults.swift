@@ -91,11 +91,10 @@ public struct SweepResults: Sendable {
         return ReportTable.table(header, rows)
     }
 
-    /// Writes `sweep.csv`, `summary.json` and `table.txt`, each atomically. Figures are drawn
-    /// from `sweep.csv` by the Python package (`aimc plot`, `python3 -m aimc.plot`).
+    /// Writes `sweep.csv`, `summary.json` and `table.txt` as one set with `manifest.json`
+    /// last (`ResultSet`), so that a reader can tell a complete set from one cut short.
+    /// Figures are drawn from `sweep.csv` by the Python package (`aimc plot`).
     public func write(to dir: URL) throws {
-        try AtomicFile.write(Data(csv().utf8), to: dir.appendingPathComponent("sweep.csv"))
-        try AtomicFile.write(try json(), to: dir.appendingPathComponent("summary.json"))
-        try AtomicFile.write(Data(table().utf8), to: dir.appendingPathComponent("table.txt"))
+        try ResultSet.write([("sweep.csv", Data(csv().utf8)), ("summary.json", try json()), ("table.txt", Data(table().utf8))], to: dir)
     }
 }

@@ -90,14 +90,10 @@ public final class SweepRunner {
     /// - Throws: `ConfigError` naming the folder when another process holds it.
     func lock(_ pointsFile: URL) throws {
         guard lockDescriptor < 0 else { return }
-        let path = directory.appendingPathComponent(".lock-" + pointsFile.lastPathComponent).path
-        let fd = open(path, O_CREAT | O_RDWR, 0o644)
-        guard fd >= 0 else { throw ConfigError("cannot create the lock file \(path): \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw ConfigError("another aimc sweep is running the same points in \(directory.path) (lock \(path)); wait for it to finish, or stop it — a rerun afterwards skips its finished points")
-        }
-        lockDescriptor = fd
+        lockDescriptor = try SweepRunner.takeLock(
+            directory.appendingPathComponent(".lock-" + pointsFile.lastPathComponent),
+            held: "another aimc sweep is running the same points in \(directory.path)",
+            advice: "wait for it to finish, or stop it — a rerun afterwards skips its finished points")
     }
 
     /// Releases the lock of `lock(_:)` (closing its descriptor; exiting releases it too).
@@ -105,6 +101,19 @@ public final class SweepRunner {
         guard lockDescriptor >= 0 else { return }
         close(lockDescriptor)
         lockDescriptor = -1
+    }
+
+    /// Takes an exclusive `flock` on `path` (created if needed) without waiting; the caller
+    /// closes the returned descriptor to release it (exiting releases it too).
+    /// - Throws: `ConfigError` "`held` (lock …); `advice`" when another process holds it.
+    static func takeLock(_ url: URL, held: String, advice: String) throws -> Int32 {
+        let fd = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ConfigError("cannot create the lock file \(url.path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw ConfigError("\(held) (lock \(url.path)); \(advice)")
+        }
+        return fd
     }
 
     /// `device=NAME` loads `Circuits/devices/NAME.yaml` into `hardware.device`; any other key
@@ -176,6 +185,7 @@ public final class SweepRunner {
         e.outputFormatting = [.sortedKeys]
         var ran = 0
         for i in todo {
+            try Interruption.checkpoint()  // Ctrl-C: finished points are stored; stop before the next
             let p = points[i]
             let s = try ExperimentRunner(config: p.config, log: { _ in }).run(write: false)
             var axes: [String: String] = [:]
@@ -210,10 +220,21 @@ public final class SweepRunner {
         fsync(fd)
     }
 
-    /// Writes the sweep's outputs from the stored records of every point.
-    /// - Throws: `ConfigError` listing missing points when some have not run yet.
+    /// Writes the sweep's outputs from the stored records of every point, as one set with
+    /// `manifest.json` last, holding the folder's `.lock-outputs` while it writes.
+    /// - Throws: `ConfigError` listing missing points when some have not run yet, or naming
+    ///   the lock when another merge writes the outputs.
     @discardableResult
     public func finalize() throws -> SweepResults {
+        // One writer of the outputs at a time: two merges (or a merge and the end of an
+        // unsharded sweep) would otherwise interleave their renames.
+        // (No folder: nothing ran, which the check below reports without creating one.)
+        let fd = FileManager.default.fileExists(atPath: directory.path)
+            ? try SweepRunner.takeLock(
+                directory.appendingPathComponent(".lock-outputs"),
+                held: "another aimc merge or sweep is writing the outputs of \(directory.path)",
+                advice: "wait for it to finish; its outputs are the same") : -1
+        defer { if fd >= 0 { close(fd) } }
         let records = finishedRecords()
         let missing = points.filter { records[$0.hash] == nil }
         if !missing.isEmpty {
@@ -222,31 +243,5 @@ public final class SweepRunner {
         let results = SweepResults(spec: spec, points: points, records: points.map { records[$0.hash]! }, experiment: points.first?.config.name ?? "sweep")
         try results.write(to: directory)
         return results
-    }
-
-    /// Writes an sbatch job-array script that runs `count` shards of this sweep, each as
-    /// `aimc sweep … --shard $SLURM_ARRAY_TASK_ID/count`. Merge afterwards with `aimc merge`.
-    public func emitSlurm(shards count: Int, executable: String, arguments: [String], cpusPerTask: Int = 2) throws -> URL {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let cwd = FileManager.default.currentDirectoryPath
-        let script = """
-            #!/bin/bash
-            # Slurm job array for the aimc sweep of \(configPath): \(points.count) points in \(count) shards.
-            # Submit: sbatch \(directory.appendingPathComponent("sweep.sbatch").path)
-            # Then:   aimc merge \(arguments.map(q).joined(separator: " "))
-            #SBATCH --job-name=aimc-\(points.first?.config.name ?? "sweep")
-            #SBATCH --array=0-\(count - 1)
-            #SBATCH --cpus-per-task=\(cpusPerTask)
-            #SBATCH --output=\(directory.path)/slurm-%A_%a.out
-            set -euo pipefail
-            cd \(q(cwd))
-            exec \(q(executable)) sweep \(arguments.map(q).joined(separator: " ")) --shard "${SLURM_ARRAY_TASK_ID}/\(count)" --no-progress
-
-            """
-        let url = directory.appendingPathComponent("sweep.sbatch")
-        try AtomicFile.write(Data(script.utf8), to: url)
-        chmod(url.path, 0o755)
-        return url
     }
 }

@@ -101,8 +101,10 @@ public struct SweepSpec: Equatable, Sendable {
                     guard case .mapping(let axes, _) = g else { throw ConfigError("\(g.origin): each sweep.linked group maps keys to value lists") }
                     spec.linked.append(try axes.map { SweepAxis(key: $0.key, values: try expand($0.value, key: $0.key)) })
                 }
+            case "slurm":
+                continue  // sbatch options of --emit-slurm: SlurmOptions.load
             default:
-                throw ConfigError("\(v.origin): unknown key 'sweep.\(k)' — the sweep section has grid and linked")
+                throw ConfigError("\(v.origin): unknown key 'sweep.\(k)' — the sweep section has grid, linked and slurm")
             }
         }
         try spec.checkShape(origin: node.origin.description)

@@ -163,6 +163,9 @@ public struct SequentialReadout: Sendable {
                 }
             } catch let e as NetworksError {
                 throw NetworksError(.shape, "layer \(i) (\(l.kindName)): \(e.message)")
+            } catch let e as CrossbarError {
+                // Name the layer (a non-finite activation, a failed readout stage).
+                throw CrossbarError("layer \(i) (\(l.kindName)): \(e.message)")
             }
         }
         return a

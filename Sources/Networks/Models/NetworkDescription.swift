@@ -215,7 +215,8 @@ public struct LayerDescription: Equatable, Sendable, Codable {
     public var inFeatures = 0, outFeatures = 0
     public var inChannels = 0, outChannels = 0
     public var kernelSize = 1, stride = 1, padding = 0, dilation = 1
-    var strideGiven = false
+    /// Whether a pooling layer's stride was given (else it is the kernel size).
+    public internal(set) var strideGiven = false
     public var bias = true
     public var numFeatures: Int? = nil
     public var eps: Float = 1e-5, momentum: Float = 0.1

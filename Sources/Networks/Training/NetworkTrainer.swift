@@ -68,6 +68,7 @@ public struct NetworkTrainer {
         var lossSum = 0.0
         let width = images.columns
         for (bi, start) in stride(from: 0, to: n, by: settings.batchSize).enumerated() {
+            try Interruption.checkpoint()  // Ctrl-C: stop between batches (nothing is cached)
             let idx = order[start..<min(start + settings.batchSize, n)]
             var x = Matrix(rows: idx.count, columns: width)
             x.values.withUnsafeMutableBufferPointer { dst in

@@ -1,6 +1,6 @@
 /// The version of what decides trained weights besides the training settings: weight
 /// initialisation, random streams and the Gaussian sampler, data order, the optimisers'
-/// arithmetic. Cached networks record it (`results/weights-cache/*.json`, part of the cache
+/// arithmetic. Cached networks record it (`~/.cache/aimc/weights/*.json`, part of the cache
 /// key), so a network trained by another version is trained again instead of being reused.
 ///
 /// Bump it with any change that alters trained weights. The test
