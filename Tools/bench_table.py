@@ -11,7 +11,7 @@ Usage:
 
 One table per CPU model (as /proc/cpuinfo names it), one row per record, oldest first: date,
 OpenBLAS kernel (openblas_get_corename, and OPENBLAS_CORETYPE when the record was made with it),
-SIMD variant, threads, the ceiling (sgemm calls of digital inference), digital and analogue
+SIMD variant, threads, the experiment measured, the ceiling (sgemm calls of digital inference), digital and analogue
 images/s, analogue ÷ digital and ÷ ceiling, the drift evaluation, and whether the run was
 disturbed (aimc bench withholds its ratios then; the table shows them in brackets).
 Standard library only.
@@ -46,15 +46,15 @@ def tables(records):
     for cpu in sorted({r["cpu"] for r in records}):
         rows = sorted((r for r in records if r["cpu"] == cpu), key=lambda r: (r["date"], r["threads"]))
         out.append(f"### {cpu}\n")
-        out.append("| date | OpenBLAS kernel | SIMD | threads | ceiling (img/s) | digital (img/s) | analogue (img/s) "
+        out.append("| date | experiment | OpenBLAS kernel | SIMD | threads | ceiling (img/s) | digital (img/s) | analogue (img/s) "
                    "| analogue ÷ digital | analogue ÷ ceiling | drift evaluation | disturbed |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             bracket = (lambda s: f"({s})") if r["disturbed"] else (lambda s: s)
             kernel = r["blas_core"] + (f" (OPENBLAS_CORETYPE={r['openblas_coretype']})" if r.get("openblas_coretype") else "")
             drift = f"{r['drift_evaluation_seconds']:.1f} s" if r.get("drift_evaluation_seconds") is not None else "—"
             out.append(
-                f"| {r['date'][:10]} | {kernel} | {r['kernels']} | {r['threads']} | {rate(r['ceiling_images_per_second'])} "
+                f"| {r['date'][:10]} | {r.get('experiment', '—')} | {kernel} | {r['kernels']} | {r['threads']} | {rate(r['ceiling_images_per_second'])} "
                 f"| {rate(r['digital_images_per_second'])} | {rate(r['analog_images_per_second'])} "
                 f"| {bracket(format(r['analog_over_digital'], '.2f'))} | {bracket(format(r['analog_over_ceiling'], '.2f'))} "
                 f"| {drift} | {'; '.join(r['disturbed']) if r['disturbed'] else 'no'} |")
@@ -69,7 +69,7 @@ def record(path):
     r = load([path])[0]
     slug = lambda t: re.sub(r"[^a-z0-9]+", "-", t.lower()).strip("-")
     kernel = r["blas_core"] + (f"-{r['openblas_coretype']}" if r.get("openblas_coretype") else "")
-    name = f"{r['date'][:19].replace(':', '')}-{slug(r['cpu'])}-{slug(kernel)}-{r['kernels']}-{r['threads']}t.json"
+    name = f"{r['date'][:19].replace(':', '')}-{slug(r.get('experiment', 'bench'))}-{slug(r['cpu'])}-{slug(kernel)}-{r['kernels']}-{r['threads']}t.json"
     os.makedirs("Benchmarks/records", exist_ok=True)
     target = os.path.join("Benchmarks/records", name)
     with open(path, encoding="utf-8") as f:

@@ -16,7 +16,7 @@ spec.loader.exec_module(bt)
 
 def record(**over):
     r = {
-        "date": "2026-12-01T18:00:00Z", "cpu": "Test CPU 9000", "kernels": "avx2", "blas_core": "Haswell",
+        "date": "2026-12-01T18:00:00Z", "experiment": "fashion-mlp-pcm", "architecture": "mlp", "cpu": "Test CPU 9000", "kernels": "avx2", "blas_core": "Haswell",
         "blas_config": "OpenBLAS 0.3.21", "openblas_coretype": None, "cores": 2, "threads": 2, "images": 10000,
         "batch_size": 1000, "macs_per_image": 234752, "sgemm_gflops": 100.0, "ceiling_images_per_second": 200000.0,
         "ceiling_threads": 2, "digital_images_per_second": 180000.0, "digital_threads": 2,
@@ -57,7 +57,7 @@ def test_record_files_the_json_and_rewrites_the_tables(tmp_path, monkeypatch):
     src.write_text(json.dumps(record()), encoding="utf-8")
     bt.main(["--record", str(src)])
     files = os.listdir(tmp_path / "Benchmarks" / "records")
-    assert files == ["2026-12-01T180000-test-cpu-9000-haswell-avx2-2t.json"]
+    assert files == ["2026-12-01T180000-fashion-mlp-pcm-test-cpu-9000-haswell-avx2-2t.json"]
     doc = (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert doc.startswith("intro\n") and doc.endswith("tail\n") and "old" not in doc and "### Test CPU 9000" in doc
 

@@ -14,6 +14,9 @@ public struct Benchmark {
     public struct Report: Codable, Sendable {
         /// When the figures were taken (ISO 8601, UTC).
         public var date: String
+        /// The experiment measured (`experiment:` of the config) and its architecture.
+        public var experiment: String
+        public var architecture: String
         public var cpu: String
         /// The vectorised kernels in use (`Kernels.active`: portable, avx2, avx512).
         public var kernels: String
@@ -221,7 +224,7 @@ public struct Benchmark {
                     + "OPENBLAS_CORETYPE=\(Kernels.active == .avx512 ? "SkylakeX" : "Haswell") selects the kernel that fits it (results then differ in the last bits, as between CPUs).")
         }
         return Report(
-            date: ISO8601DateFormatter().string(from: Date()), cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, blasCore: core,
+            date: ISO8601DateFormatter().string(from: Date()), experiment: config.name, architecture: config.architecture.rawValue, cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, blasCore: core,
             blasConfig: BLAS.configuration, openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
             batchSize: batch, macsPerImage: macs, sgemmGflops: gflops, ceilingImagesPerSecond: ceiling, ceilingThreads: bestCeiling,
             digitalImagesPerSecond: digital, digitalThreads: bestDigital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
