@@ -165,4 +165,18 @@ import Testing
             #expect(e.message.contains("hardware.device.rram.relaxation.scale") && e.message.contains("device.model = rram only"), "\(e.message)")
         }
     }
+
+    /// Switching the device by including its file after a PCM preset: the model and range are
+    /// the device file's, and the preset's PCM section comes back as one warning naming the
+    /// section, the count and why, not a line of fourteen keys.
+    @Test func aDeviceFileAfterAPresetWarnsOnceForTheInertSection() throws {
+        let main = repositoryRoot.appendingPathComponent("Experiments/fashion-mlp-pcm.yaml").path
+        let c = try ExperimentConfig.load(path: main, overrides: [
+            "hardware.include=[presets/pcm-default.yaml, devices/rram-neurram.yaml, energy/hermes-14nm.yaml]",
+        ])
+        #expect(c.hardware.deviceKind == .rram && c.hardware.gMax == 40e-6)
+        #expect(c.warnings.count == 1)
+        let w = try #require(c.warnings.first)
+        #expect(w.contains("pcm-joshi2020.yaml") && w.contains("hardware.device.pcm.* (14 keys, applies to device.model = pcm only)"), "\(w)")
+    }
 }

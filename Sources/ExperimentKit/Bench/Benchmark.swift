@@ -213,7 +213,7 @@ public struct Benchmark {
         if digital > 1.05 * ceiling {
             disturbed.append(String(format: "digital inference measured %.2f × the sgemm calls it makes (impossible on a steady machine)", digital / ceiling))
         }
-        if let load = Self.loadAverage(), load - Double(threads) > 1 {
+        if let load = Self.loadAverage(), load - Double(threads) > 0.75 {
             disturbed.append(String(format: "load average %.1f with %d benchmark threads on %d cores: other processes were running", load, threads, ProcessInfo.processInfo.activeProcessorCount))
         }
         var advice: [String] = []
@@ -271,18 +271,20 @@ public struct Benchmark {
     public static func render(_ r: Report) -> String {
         let ok = r.disturbed.isEmpty
         func ratio(_ text: String) -> String { ok ? text : "withheld (disturbed)" }
+        let settings = Array(Set([1, r.threads])).sorted().map(String.init).joined(separator: " and ")
+        func best(_ t: Int) -> String { "\(t) BLAS thread\(t == 1 ? "" : "s") (best of \(settings))" }
         var rows: [[String]] = [
-            ["sgemm calls of digital inference (the ceiling)", String(format: "%.1f GFLOP/s", r.sgemmGflops),
-             "\(Int(r.ceilingImagesPerSecond)) images/s, \(r.ceilingThreads) BLAS thread\(r.ceilingThreads == 1 ? "" : "s")"],
-            ["digital inference (FP32, BLAS, \(r.digitalThreads) thread\(r.digitalThreads == 1 ? "" : "s"))", "\(Int(r.digitalImagesPerSecond)) images/s",
-             ratio(String(format: "%.2f × ceiling", r.digitalImagesPerSecond / r.ceilingImagesPerSecond))],
-            ["analogue inference (all non-idealities, \(r.threads) workers)", "\(Int(r.analogImagesPerSecond)) images/s",
-             ratio(String(format: "%.2f × digital, %.2f × ceiling", r.analogOverDigital, r.analogOverCeiling))],
+            ["sgemm calls of digital inference (the ceiling)", "\(Int(r.ceilingImagesPerSecond)) images/s",
+             String(format: "%.1f GFLOP/s, ", r.sgemmGflops) + best(r.ceilingThreads)],
+            ["digital inference (FP32, BLAS)", "\(Int(r.digitalImagesPerSecond)) images/s",
+             ratio(String(format: "%.2f × ceiling", r.digitalImagesPerSecond / r.ceilingImagesPerSecond)) + ", " + best(r.digitalThreads)],
+            ["analogue inference (all non-idealities)", "\(Int(r.analogImagesPerSecond)) images/s",
+             ratio(String(format: "%.2f × digital, %.2f × ceiling", r.analogOverDigital, r.analogOverCeiling)) + ", \(r.threads) workers × 1 BLAS thread"],
         ]
         if let d = r.driftEvaluationSeconds {
             rows.append(["drift evaluation of the config", String(format: "%.1f s", d), r.driftEvaluationShape ?? ""])
         }
-        for (k, v) in r.notes.sorted(by: { $0.key < $1.key }) { rows.append([k, String(format: "%.4g", v), ""]) }
+        for (k, v) in r.notes.sorted(by: { $0.key < $1.key }) { rows.append([k, v >= 1000 ? "\(Int(v.rounded()))" : String(format: "%.4g", v), ""]) }
         rows.append(["peak resident memory", String(format: "%.0f MiB", Double(r.peakResidentBytes) / 1_048_576), ""])
         var out = "aimc bench · \(r.date) · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · SIMD \(r.kernels) · OpenBLAS kernel \(r.blasCore)\n"
         out += "\(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image; medians of timed runs interleaved ceiling, digital, analogue\n\n"

@@ -104,7 +104,7 @@ enum Applicability {
     /// - Throws: `ConfigError` for an explicitly set key that does not apply, naming it and why.
     static func check(_ config: ExperimentConfig) throws -> [String] {
         let t = config.resolved
-        var warnings: [String: [String]] = [:]
+        var warnings: [String: [(key: String, why: String)]] = [:]
         for spec in t.schema.keys where t.isSet(spec.key) {
             let key = spec.key
             let isHardware = key.hasPrefix("hardware.")
@@ -117,16 +117,34 @@ enum Applicability {
                     throw ConfigError("\(origin): \(key) \(rule.why); remove it or change the setting it depends on")
                 }
                 let from = t.tree.value(at: key)?.origin.file ?? "an included file"
-                warnings[from, default: []].append("\(key) (\(rule.why))")
+                warnings[from, default: []].append((key, rule.why))
                 break
             }
         }
         var out: [String] = []
         for (file, keys) in warnings.sorted(by: { $0.key < $1.key }) {
-            out.append("warning: \(file) sets keys that this configuration does not use: \(keys.joined(separator: "; "))")
+            out.append("warning: \(file) sets keys that this configuration does not use: \(summarise(keys).joined(separator: "; "))")
         }
         try checkRequirements(config)
         return out
+    }
+
+    /// Inert keys for a warning, in order: more than three with one reason are shown as
+    /// their common section (`hardware.device.pcm.* (14 keys, applies to …)`), the rest one
+    /// by one.
+    static func summarise(_ keys: [(key: String, why: String)]) -> [String] {
+        var reasons: [String] = []
+        for k in keys where !reasons.contains(k.why) { reasons.append(k.why) }
+        return reasons.flatMap { why -> [String] in
+            let group = keys.filter { $0.why == why }.map(\.key)
+            guard group.count > 3 else { return group.map { "\($0) (\(why))" } }
+            var common = group[0].split(separator: ".").dropLast().map(String.init)
+            for k in group.dropFirst() {
+                let parts = k.split(separator: ".").map(String.init)
+                while !common.isEmpty && !(parts.count > common.count && Array(parts.prefix(common.count)) == common) { common.removeLast() }
+            }
+            return ["\(common.isEmpty ? "" : common.joined(separator: ".") + ".")* (\(group.count) keys, \(why))"]
+        }
     }
 
     /// Keys that need another key.

@@ -3,7 +3,7 @@ import Crossbar
 /// The key section of one device model, `device.<model>.*` (relative to `hardware.`): its
 /// keys and how they are read into the model. Defaults are the model struct's own (its
 /// published constants), so each lives in one place.
-protocol DeviceKeySection {
+protocol DeviceKeySection: Sendable {
     /// The model this section configures.
     static var kind: DeviceKind { get }
     /// The keys, relative to `device.<kind>.`.

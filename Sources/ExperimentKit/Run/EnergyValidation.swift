@@ -68,7 +68,7 @@ public enum EnergyValidation {
     }
 
     /// NeuroSim V1.4's SAR ADC energy (J) at `bits`, low-power 22 nm coefficients
-    /// (`SarADC.cpp`, as quoted in shared/reference/ENERGY.md): (0.538·N + 4.3753) µW for
+    /// (`SarADC.cpp`, as quoted in docs/ENERGY.md): (0.538·N + 4.3753) µW for
     /// (N + 1) ns, without the column-resistance term (which only adds).
     public static func neuroSimSAR(bits n: Int) -> Double { (0.538 * Double(n) + 4.3753) * 1e-6 * Double(n + 1) * 1e-9 }
 

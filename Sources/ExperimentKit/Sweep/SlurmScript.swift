@@ -190,7 +190,7 @@ extension SweepRunner {
         // The jobs run in the submit directory; stop with a clear line when it is another one.
         let guardLine = """
             cd "${SLURM_SUBMIT_DIR:-.}"
-            [ -f \(q(config)) ] || { echo "aimc: "\(q(config))" not found in $PWD: submit from the folder that holds it (the paths are relative to it), or run "\(q(dir + "/submit.sh"))" from anywhere" >&2; exit 2; }
+            [ -f \(q(config)) ] || { echo "aimc: "\(q(config))" not found in $PWD: submit from the folder that holds it (the paths are relative to it), or run bash "\(q(dir + "/submit.sh"))" (a path relative to the project folder; it submits from the right folder itself)" >&2; exit 2; }
             """
         let array = """
             #!/bin/bash
