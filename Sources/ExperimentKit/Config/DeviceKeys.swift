@@ -75,17 +75,32 @@ private func yaml(_ xs: [Double]) -> String { "[" + xs.map { "\($0)" }.joined(se
 private let scaleRange = 0.0...100.0
 private let gRange = 1e-9...1e-2
 
+/// The programming-noise keys every model with a polynomial σ_P(r) has
+/// (`programming_noise.coefficients_uS`, `.reference_g_max`, `.scale`).
+private func programmingNoiseKeys(
+    coefficients: [Float], count: ClosedRange<Int>, range: ClosedRange<Double>, reference: Float, scale: Float, doc: String
+) -> [KeySpec] {
+    [
+        KeySpec(key: "programming_noise.coefficients_uS", kind: .numberList(range, count: count), defaultValue: yaml(coefficients), doc: doc),
+        KeySpec(key: "programming_noise.reference_g_max", kind: .number(gRange), defaultValue: yaml(reference),
+                doc: "gMax (S) at which the coefficients were fitted; σ scales with g_max / reference_g_max."),
+        KeySpec(key: "programming_noise.scale", kind: .number(scaleRange), defaultValue: yaml(scale), doc: "Multiplies σ_P; 0 switches programming noise off."),
+    ]
+}
+
+/// Reads the keys of `programmingNoiseKeys` under the section prefix `p`.
+private func programmingNoise(_ t: ResolvedTree, _ p: String) throws -> (coefficients: [Float], reference: Float, scale: Float) {
+    (try t.floats(p + "programming_noise.coefficients_uS"), try t.float(p + "programming_noise.reference_g_max"), try t.float(p + "programming_noise.scale"))
+}
+
 /// `device.pcm.*`: `PCMDevice`, Nandakumar et al. ICECS 2019 / Joshi et al. Nat. Commun. 2020.
 enum PCMKeys: DeviceKeySection {
     static let kind = DeviceKind.pcm
     static let keys: [KeySpec] = {
         let d = PCMDevice()
-        return [
-            KeySpec(key: "programming_noise.coefficients_uS", kind: .numberList(-100...100, count: 3...3), defaultValue: yaml(d.programmingNoiseCoefficients),
-                    doc: "c0, c1, c2 of σ_prog(r) = max(c0 + c1·r + c2·r², 0) µS at the reference gMax, r = g_T/g_max (Nandakumar 2019)."),
-            KeySpec(key: "programming_noise.reference_g_max", kind: .number(gRange), defaultValue: yaml(d.programmingNoiseReferenceGMax),
-                    doc: "gMax (S) at which the coefficients were fitted; σ_prog scales with g_max / reference_g_max."),
-            KeySpec(key: "programming_noise.scale", kind: .number(scaleRange), defaultValue: yaml(d.programmingNoiseScale), doc: "Multiplies σ_prog; 0 switches programming noise off."),
+        return programmingNoiseKeys(
+            coefficients: d.programmingNoiseCoefficients, count: 3...3, range: -100...100, reference: d.programmingNoiseReferenceGMax,
+            scale: d.programmingNoiseScale, doc: "c0, c1, c2 of σ_prog(r) = max(c0 + c1·r + c2·r², 0) µS at the reference gMax, r = g_T/g_max (Nandakumar 2019).") + [
             KeySpec(key: "drift.t0", kind: .number(1e-9...1e9), defaultValue: yaml(d.t0), doc: "Drift reference time t0, seconds: g_D = g_P·(t/t0)^(−ν), t = t_inference + t0 (Joshi 2020)."),
             KeySpec(key: "drift.mean_coefficients", kind: .numberList(-10...10, count: 2...2), defaultValue: yaml(d.driftMeanCoefficients),
                     doc: "a0, a1 of the drift-exponent mean μ_ν = a0·ln r + a1 (clipped by mean_clip)."),
@@ -104,9 +119,7 @@ enum PCMKeys: DeviceKeySection {
 
     static func read(_ t: ResolvedTree, _ p: String) throws -> DeviceModel {
         var d = PCMDevice()
-        d.programmingNoiseCoefficients = try t.floats(p + "programming_noise.coefficients_uS")
-        d.programmingNoiseReferenceGMax = try t.float(p + "programming_noise.reference_g_max")
-        d.programmingNoiseScale = try t.float(p + "programming_noise.scale")
+        (d.programmingNoiseCoefficients, d.programmingNoiseReferenceGMax, d.programmingNoiseScale) = try programmingNoise(t, p)
         d.t0 = try t.double(p + "drift.t0")
         d.driftMeanCoefficients = try t.floats(p + "drift.mean_coefficients")
         d.driftMeanClip = try t.floats(p + "drift.mean_clip")
@@ -128,12 +141,9 @@ enum RRAMKeys: DeviceKeySection {
     static let kind = DeviceKind.rram
     static let keys: [KeySpec] = {
         let d = RRAMDevice()
-        return [
-            KeySpec(key: "programming_noise.coefficients_uS", kind: .numberList(-1000...1000, count: 1...5), defaultValue: yaml(d.programmingNoiseCoefficients),
-                    doc: "c0…c4 of σ_P(r) = max(Σ cₙ rⁿ, 0) µS at the reference gMax, fitted at fit_time after programming (Wan 2022)."),
-            KeySpec(key: "programming_noise.reference_g_max", kind: .number(gRange), defaultValue: yaml(d.programmingNoiseReferenceGMax),
-                    doc: "gMax (S) at which the coefficients were fitted; σ scales with g_max / reference_g_max."),
-            KeySpec(key: "programming_noise.scale", kind: .number(scaleRange), defaultValue: yaml(d.programmingNoiseScale), doc: "Multiplies σ_P; 0 switches programming noise off."),
+        return programmingNoiseKeys(
+            coefficients: d.programmingNoiseCoefficients, count: 1...5, range: -1000...1000, reference: d.programmingNoiseReferenceGMax,
+            scale: d.programmingNoiseScale, doc: "c0…c4 of σ_P(r) = max(Σ cₙ rⁿ, 0) µS at the reference gMax, fitted at fit_time after programming (Wan 2022).") + [
             KeySpec(key: "programming_noise.fit_time", kind: .number(1e-9...1e9), defaultValue: yaml(d.t0),
                     doc: "Time after programming at which σ_P was measured, seconds (Wan 2022: 1 s); the device's age is t_inference + fit_time."),
             KeySpec(key: "relaxation.times", kind: .numberList(1e-9...1e12, count: 0...8), defaultValue: yaml(d.relaxationTimes),
@@ -146,9 +156,7 @@ enum RRAMKeys: DeviceKeySection {
 
     static func read(_ t: ResolvedTree, _ p: String) throws -> DeviceModel {
         var d = RRAMDevice()
-        d.programmingNoiseCoefficients = try t.floats(p + "programming_noise.coefficients_uS")
-        d.programmingNoiseReferenceGMax = try t.float(p + "programming_noise.reference_g_max")
-        d.programmingNoiseScale = try t.float(p + "programming_noise.scale")
+        (d.programmingNoiseCoefficients, d.programmingNoiseReferenceGMax, d.programmingNoiseScale) = try programmingNoise(t, p)
         d.t0 = try t.double(p + "programming_noise.fit_time")
         d.relaxationTimes = try t.doubles(p + "relaxation.times")
         d.relaxationCoefficients = try t.floats(p + "relaxation.coefficients_uS")
@@ -164,12 +172,9 @@ enum HermesPCMKeys: DeviceKeySection {
     static let branchDoc = "below the breakpoint: [breakpoint, a, b, lo, hi] = clip(a·ln r + b, lo, hi)"
     static let keys: [KeySpec] = {
         let d = HermesPCMDevice()
-        return [
-            KeySpec(key: "programming_noise.coefficients_uS", kind: .numberList(-100...100, count: 1...5), defaultValue: yaml(d.programmingNoiseCoefficients),
-                    doc: "c0…c3 of σ_P(r) = max(Σ cₙ rⁿ, 0) µS at the reference gMax (aihwkit HermesNoiseModel, num_devices = 2)."),
-            KeySpec(key: "programming_noise.reference_g_max", kind: .number(gRange), defaultValue: yaml(d.programmingNoiseReferenceGMax),
-                    doc: "gMax (S) at which the coefficients were fitted; σ scales with g_max / reference_g_max."),
-            KeySpec(key: "programming_noise.scale", kind: .number(scaleRange), defaultValue: yaml(d.programmingNoiseScale), doc: "Multiplies σ_P; 0 switches programming noise off."),
+        return programmingNoiseKeys(
+            coefficients: d.programmingNoiseCoefficients, count: 1...5, range: -100...100, reference: d.programmingNoiseReferenceGMax,
+            scale: d.programmingNoiseScale, doc: "c0…c3 of σ_P(r) = max(Σ cₙ rⁿ, 0) µS at the reference gMax (aihwkit HermesNoiseModel, num_devices = 2).") + [
             KeySpec(key: "drift.t0", kind: .number(1e-9...1e9), defaultValue: yaml(d.t0), doc: "Drift reference time t0, seconds (HERMES: 300 s)."),
             KeySpec(key: "drift.scale", kind: .number(scaleRange), defaultValue: yaml(d.driftScale), doc: "Multiplies every drift exponent ν; 0 switches drift off."),
             KeySpec(key: "drift.mean_branch", kind: .numberList(-10...10, count: 5...5), defaultValue: yaml(d.driftMean.logBranch),
@@ -190,9 +195,7 @@ enum HermesPCMKeys: DeviceKeySection {
 
     static func read(_ t: ResolvedTree, _ p: String) throws -> DeviceModel {
         var d = HermesPCMDevice()
-        d.programmingNoiseCoefficients = try t.floats(p + "programming_noise.coefficients_uS")
-        d.programmingNoiseReferenceGMax = try t.float(p + "programming_noise.reference_g_max")
-        d.programmingNoiseScale = try t.float(p + "programming_noise.scale")
+        (d.programmingNoiseCoefficients, d.programmingNoiseReferenceGMax, d.programmingNoiseScale) = try programmingNoise(t, p)
         d.t0 = try t.double(p + "drift.t0")
         d.driftScale = try t.float(p + "drift.scale")
         d.tRead = try t.double(p + "read_noise.t_read")
