@@ -36,6 +36,7 @@ struct Run: ParsableCommand {
         try userErrors { try ResultsFolder.checkUsable(cfg.resultsDirectory) }
         let quiet = self.quiet
         let runner = ExperimentRunner(config: cfg) { line in if !quiet { eprint(line) } }
+        if let w = try userErrors({ try runner.replacedRunWarning() }) { eprint(w) }
         InterruptHandling.install(command: "run", stopped: "stopped; no results were written (\(cfg.resultsDirectory.path) keeps its previous set)")
         let summary = try userErrors { try runner.run() }
         if json {

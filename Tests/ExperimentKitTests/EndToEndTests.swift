@@ -187,6 +187,29 @@ struct EndToEndTests {
         #expect(a.count == 5 * 64)
     }
 
+    /// A run into a folder that holds another configuration's results says so before any
+    /// work (naming the first differing line and how to keep both); the same configuration
+    /// again, or an empty folder, says nothing.
+    @Test func replacingAnotherConfigurationsResultsIsAnnounced() throws {
+        let exe = try #require(aimcExecutable())
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = [
+            "run", repositoryRoot.appendingPathComponent("Experiments/digits-mlp-pcm.yaml").path, "--set", "output_dir=\(dir.path)",
+            "--set", "training.epochs=2", "--set", "evaluation.repeats=1", "--set", "evaluation.t_inference=[1]", "--quiet",
+        ]
+        func warned(_ extra: [String]) throws -> Bool {
+            let (status, _, err) = try runProcess(exe, base + extra)
+            #expect(status == 0, "\(err)")
+            return err.contains("holds the results of another configuration")
+        }
+        #expect(try !warned([]))
+        #expect(try !warned([]))
+        let (status, _, err) = try runProcess(exe, base + ["--set", "hardware.output_noise=0.1"])
+        #expect(status == 0, "\(err)")
+        #expect(err.contains("holds the results of another configuration") && err.contains("now 'output_noise: 0.1'") && err.contains("--set experiment=NAME"), "\(err)")
+    }
+
     @Test func badConfigKeyIsAUserErrorNotACrash() throws {
         let exe = try #require(aimcExecutable())
         let (status, out, err) = try runProcess(exe, [

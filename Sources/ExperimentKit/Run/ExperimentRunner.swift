@@ -332,6 +332,23 @@ public final class ExperimentRunner {
 
     // MARK: Results
 
+    /// A warning when the results folder holds a run of another configuration (its
+    /// `resolved.yaml` differs from this run's), for `aimc run` to print before any work (even
+    /// with `--quiet`, as the config's warnings) so that the run can be stopped: the new
+    /// results replace those files. Nil when the folder is empty or holds
+    /// this configuration's results.
+    public func replacedRunWarning() throws -> String? {
+        let dir = config.resultsDirectory
+        let old = dir.appendingPathComponent("resolved.yaml")
+        guard let previous = try? String(contentsOf: old, encoding: .utf8) else { return nil }
+        let current = try config.resolvedYAML()
+        guard previous != current else { return nil }
+        let a = previous.split(separator: "\n", omittingEmptySubsequences: false), b = current.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = zip(a, b).first { $0 != $1 }.map { "was '\($0.trimmingCharacters(in: .whitespaces))', now '\($1.trimmingCharacters(in: .whitespaces))'" }
+            ?? "the files differ in length"
+        return "warning: \(dir.path) holds the results of another configuration (resolved.yaml: \(Clip.middle(line, 300))); this run replaces them — give it its own name (--set experiment=NAME) to keep both"
+    }
+
     func writeResults(_ s: RunSummary, _ e: Evaluation) throws {
         let dir = config.resultsDirectory
         var csv = "t_inference_s,repeat,seed," + config.compensation.map { "accuracy_\($0.rawValue)" }.joined(separator: ",") + "\n"
