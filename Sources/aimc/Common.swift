@@ -62,7 +62,7 @@ enum InterruptHandling {
 
 /// Loads an experiment config and prints its warnings (inert keys of included files).
 func loadExperiment(_ path: String, _ sets: [String]) throws -> ExperimentConfig {
-    let cfg = try userErrors { try ExperimentConfig.load(path: path, overrides: try SweepRunner.expandingDeviceShorthand(sets, configPath: path)) }
+    let cfg = try userErrors { try ExperimentConfig.load(path: path, overrides: sets) }
     for w in cfg.warnings { eprint(w) }
     return cfg
 }

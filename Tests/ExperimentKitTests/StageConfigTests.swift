@@ -180,16 +180,14 @@ import Testing
         #expect(w.contains("pcm-joshi2020.yaml") && w.contains("hardware.device.pcm.* (14 keys, applies to device.model = pcm only)"), "\(w)")
     }
 
-    /// `--set device=NAME` (the sweep axis's shorthand) in a single run: the device file's keys,
-    /// its model and range; an unknown name lists the devices there are.
+    /// `--set device=NAME` (the sweep axis's shorthand) in any experiment load: the device
+    /// file's keys, its model and range; an unknown name lists the devices there are.
     @Test func theDeviceShorthandWorksForASingleRun() throws {
         let main = repositoryRoot.appendingPathComponent("Experiments/fashion-mlp-pcm.yaml").path
-        let sets = try SweepRunner.expandingDeviceShorthand(["device=rram-neurram", "seed=3"], configPath: main)
-        #expect(sets.contains("hardware.device.model=rram") && sets.last == "seed=3")
-        let c = try ExperimentConfig.load(path: main, overrides: sets)
+        let c = try ExperimentConfig.load(path: main, overrides: ["device=rram-neurram", "seed=3"])
         #expect(c.hardware.deviceKind == .rram && c.hardware.gMax == 40e-6 && c.seed == 3)
         do {
-            _ = try SweepRunner.expandingDeviceShorthand(["device=nope"], configPath: main)
+            _ = try ExperimentConfig.load(path: main, overrides: ["device=nope"])
             Issue.record("an unknown device must be refused")
         } catch let e as ConfigError {
             #expect(e.message.contains("rram-neurram") && e.message.contains("pcm-joshi2020"), "\(e.message)")

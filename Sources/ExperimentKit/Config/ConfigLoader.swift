@@ -228,3 +228,24 @@ public enum HardwareBuilder {
         return h
     }
 }
+
+extension ConfigLoader {
+    /// The overrides of the shorthand `device=NAME`: the `device.*` keys of
+    /// `Circuits/devices/NAME.yaml` under `hardware.` (a sweep axis, or `--set device=NAME` in
+    /// any command that loads an experiment).
+    /// - Throws: `ConfigError` naming the devices there are when NAME is not one of them, or is
+    ///   a path rather than a file name.
+    public static func deviceOverrides(_ value: String, circuits: URL) throws -> [String] {
+        let file = circuits.appendingPathComponent("devices/\(value).yaml")
+        // A device is a file name in Circuits/devices, never a path out of it (../presets/…).
+        let plainName = !value.isEmpty && !value.contains("/") && !value.contains("\\") && !value.hasPrefix(".")
+        guard plainName, FileManager.default.fileExists(atPath: file.path) else {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: circuits.appendingPathComponent("devices").path)) ?? [])
+                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+            let why = plainName ? "no file \(file.path)" : "a device is the name of a file in \(circuits.appendingPathComponent("devices").path), not a path"
+            throw ConfigError("device = \(Clip.middle(value, 200)): \(why); allowed: \(names.joined(separator: ", "))")
+        }
+        let tree = try ConfigLoader.expandIncludes(ConfigLoader.read(file.path), file: file.path, circuits: circuits)
+        return tree.leaves().filter { $0.path.hasPrefix("device.") }.map { "hardware.\($0.path)=\($0.node.yaml())" }
+    }
+}

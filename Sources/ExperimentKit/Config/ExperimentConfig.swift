@@ -68,10 +68,12 @@ public struct ExperimentConfig: Sendable {
         var tree = try ConfigLoader.read(path)
         // The sweep section describes many runs; `SweepSpec` reads it.
         tree.remove(["sweep"])
-        for (k, v) in try ConfigLoader.overrides(overrides) {
+        let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: path).deletingLastPathComponent())
+        // `device=NAME` is shorthand for the device file's keys (as the sweep axis).
+        let sets = try overrides.flatMap { $0.hasPrefix("device=") ? try ConfigLoader.deviceOverrides(String($0.dropFirst(7)), circuits: circuits) : [$0] }
+        for (k, v) in try ConfigLoader.overrides(sets) {
             tree.set(k.split(separator: ".").map(String.init), v)
         }
-        let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: path).deletingLastPathComponent())
         if let hw = tree.value(at: "hardware") {
             let expanded = try ConfigLoader.expandIncludes(hw, file: path, circuits: circuits)
             tree.set(["hardware"], expanded)

@@ -103,18 +103,6 @@ public final class SweepRunner {
         lockDescriptor = -1
     }
 
-    /// `--set` overrides with the shorthand `device=NAME` (as the sweep axis) expanded into the
-    /// keys of `Circuits/devices/NAME.yaml`, for `aimc run`, `energy`, `bench` and `config`;
-    /// `configPath` locates `Circuits/`. Other overrides pass unchanged.
-    /// - Throws: `ConfigError` for an unknown device name.
-    public static func expandingDeviceShorthand(_ sets: [String], configPath: String) throws -> [String] {
-        let circuits = ConfigLoader.circuitsRoot(near: URL(fileURLWithPath: configPath).deletingLastPathComponent())
-        return try sets.flatMap { set -> [String] in
-            guard set.hasPrefix("device=") else { return [set] }
-            return try expandAlias(key: "device", value: String(set.dropFirst("device=".count)), circuits: circuits)
-        }
-    }
-
     /// Takes an exclusive `flock` on `path` (created if needed) without waiting; the caller
     /// closes the returned descriptor to release it (exiting releases it too).
     /// - Throws: `ConfigError` "`held` (lock …); `advice`" when another process holds it.
@@ -128,22 +116,10 @@ public final class SweepRunner {
         return fd
     }
 
-    /// `device=NAME` loads `Circuits/devices/NAME.yaml` into `hardware.device`; any other key
-    /// is a plain override.
-    /// - Throws: `ConfigError` naming the devices there are when NAME is not one of them.
-    public static func expandAlias(key: String, value: String, circuits: URL) throws -> [String] {
-        guard key == "device" else { return ["\(key)=\(value)"] }
-        let file = circuits.appendingPathComponent("devices/\(value).yaml")
-        // A device is a file name in Circuits/devices, never a path out of it (../presets/…).
-        let plainName = !value.isEmpty && !value.contains("/") && !value.contains("\\") && !value.hasPrefix(".")
-        guard plainName, FileManager.default.fileExists(atPath: file.path) else {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: circuits.appendingPathComponent("devices").path)) ?? [])
-                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-            let why = plainName ? "no file \(file.path)" : "a device is the name of a file in \(circuits.appendingPathComponent("devices").path), not a path"
-            throw ConfigError("device = \(Clip.middle(value, 200)): \(why); allowed: \(names.joined(separator: ", "))")
-        }
-        let tree = try ConfigLoader.expandIncludes(ConfigLoader.read(file.path), file: file.path, circuits: circuits)
-        return tree.leaves().filter { $0.path.hasPrefix("device.") }.map { "hardware.\($0.path)=\($0.node.yaml())" }
+    /// `device=NAME` loads `Circuits/devices/NAME.yaml` into `hardware.device`
+    /// (`ConfigLoader.deviceOverrides`); any other key is a plain override.
+    static func expandAlias(key: String, value: String, circuits: URL) throws -> [String] {
+        key == "device" ? try ConfigLoader.deviceOverrides(value, circuits: circuits) : ["\(key)=\(value)"]
     }
 
     static func hash(_ c: ExperimentConfig) throws -> String {
