@@ -46,11 +46,7 @@ struct Bench: ParsableCommand {
         b.log = { eprint($0) }
         let report = try userErrors { try b.run() }
         if json {
-            let e = JSONEncoder()
-            e.keyEncodingStrategy = .convertToSnakeCase
-            e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            FileHandle.standardOutput.write(try e.encode(report))
-            print("")
+            try printJSON(report)
         } else {
             print(Benchmark.render(report), terminator: "")
         }

@@ -14,6 +14,16 @@ func eprint(_ s: String) {
     FileHandle.standardError.write(Data((s + "\n").utf8))
 }
 
+/// Writes `value` to standard output as the CLI's JSON (snake_case keys, sorted, indented),
+/// followed by a newline.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let e = JSONEncoder()
+    e.keyEncodingStrategy = .convertToSnakeCase
+    e.outputFormatting = [.prettyPrinted, .sortedKeys]
+    FileHandle.standardOutput.write(try e.encode(value))
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
 /// Runs `body`, turning library errors into a clean message and exit code 1.
 func userErrors<T>(_ body: () throws -> T) throws -> T {
     do {

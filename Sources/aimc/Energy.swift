@@ -42,11 +42,7 @@ struct EnergyCommand: ParsableCommand {
             let circuits = ConfigLoader.circuitsRoot(near: nil)
             let rows = try userErrors { try EnergyValidation.rows(circuits: circuits) }
             if json {
-                let e = JSONEncoder()
-                e.keyEncodingStrategy = .convertToSnakeCase
-                e.outputFormatting = [.prettyPrinted, .sortedKeys]
-                FileHandle.standardOutput.write(try e.encode(rows))
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                try printJSON(rows)
             } else {
                 print(EnergyValidation.render(rows), terminator: "")
             }
@@ -57,11 +53,7 @@ struct EnergyCommand: ParsableCommand {
         let quiet = self.quiet
         let summary = try userErrors { try EnergyReporter(config: cfg).standalone { line in if !quiet { eprint(line) } } }
         if json {
-            let e = JSONEncoder()
-            e.keyEncodingStrategy = .convertToSnakeCase
-            e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            FileHandle.standardOutput.write(try e.encode(summary))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try printJSON(summary)
         } else {
             print("aimc energy · \(cfg.name)")
             print(EnergyTable.render(summary), terminator: "")
