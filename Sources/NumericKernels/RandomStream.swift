@@ -39,6 +39,9 @@ public enum RandomStream: UInt64, CaseIterable, Sendable {
     case shuffling = 0x5348_5546
     /// Hardware-aware weight noise of epoch e, batch b: `[0x48574131, e, b]`.
     case trainingWeightNoise = 0x4857_4131
+    /// Hardware-aware output noise of epoch e, batch b: `[0x48574F31, e, b]` (every weighted
+    /// layer's MVMs of the batch in forward order).
+    case trainingOutputNoise = 0x4857_4F31
     /// Dropout masks of epoch e, batch b: `[0x44524F50, e, b]`.
     case dropout = 0x4452_4F50
     /// The seed of repeat r: `mix(seed, [0x52455045, r])`.

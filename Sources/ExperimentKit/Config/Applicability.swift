@@ -27,6 +27,11 @@ enum Applicability {
         Rule(keys: ["network.definition"], why: "applies to network.architecture = custom only") { $0.architecture == .custom },
         Rule(keys: ["training."], why: "does not apply when network.weights loads a trained network (nothing is trained)") { $0.weightsFile == nil },
         Rule(keys: ["training.momentum"], why: "applies to training.optimizer = sgd only") { $0.training.optimizer == .sgd },
+        Rule(keys: ["training.beta2"], why: "applies to training.optimizer = adam or adamw only") { $0.training.optimizer != .sgd },
+        Rule(keys: ["training.min_learning_rate"], why: "applies to training.lr_schedule = cosine or cosine_per_step only") {
+            try $0.learningRateSchedule() != .constant
+        },
+        Rule(keys: ["training.adc_range"], why: "applies only when training.adc_bits > 0") { try $0.resolved.int("training.adc_bits") > 0 },
         Rule(keys: ["training.noise.std"], why: "does not apply to training.noise.type = none") { try $0.resolved.string("training.noise.type") != "none" },
         Rule(keys: ["training.drift_aware.t_inference", "training.drift_aware.learning_rate"], why: "applies only when training.drift_aware.epochs > 0") {
             try $0.resolved.int("training.drift_aware.epochs") > 0
@@ -157,7 +162,7 @@ enum Applicability {
         if try t.bool("evaluation.compare_plain") {
             let hwa = try c.hardwareAwareSettings()
             guard hwa.isEnabled, c.weightsFile == nil else {
-                throw ConfigError("\(c.file): evaluation.compare_plain needs hardware-aware training (training.noise, training.weight_clip_sigma or training.drift_aware) and no network.weights")
+                throw ConfigError("\(c.file): evaluation.compare_plain needs hardware-aware training (training.noise, training.output_noise, training.adc_bits, training.weight_clip_sigma or training.drift_aware) and no network.weights")
             }
         }
     }

@@ -11,7 +11,8 @@ public enum NetworkArchitecture: String, CaseIterable, Sendable {
 
 extension ExperimentConfig {
     /// The hardware-aware training settings (`training.noise.*`, `training.weight_clip_sigma`,
-    /// `training.drift_aware.*`) with the configured device model (decoded at load).
+    /// `training.drift_aware.*`, `training.output_noise`, `training.adc_*`) with the configured
+    /// device model (decoded at load).
     public func hardwareAwareSettings() throws -> HardwareAwareSettings { decoded.hardwareAware }
 
     /// `training.lr_schedule` (decoded at load).
@@ -30,6 +31,14 @@ extension ExperimentConfig {
         h.driftAwareTInference = try resolved.double("training.drift_aware.t_inference")
         h.driftAwareLearningRate = try resolved.float("training.drift_aware.learning_rate")
         h.device = hardware.device  // the configured model: PCM, HERMES PCM, RRAM or ideal
+        let bits = try resolved.int("training.adc_bits")
+        let adc: Quantizer
+        do {
+            adc = try Quantizer(bits: bits, range: try resolved.float("training.adc_range"))
+        } catch let e as CrossbarError {
+            throw ConfigError("\(file): training.adc_bits = \(bits): \(e.message)")
+        }
+        h.output = OutputNoise(sigma: try resolved.float("training.output_noise"), adc: adc)
         if h.noise != .none && h.noiseLevel == 0 {
             throw ConfigError("\(file): training.noise.type = \(h.noise.rawValue) needs training.noise.std > 0")
         }

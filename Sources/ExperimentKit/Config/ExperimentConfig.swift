@@ -128,6 +128,15 @@ public struct ExperimentConfig: Sendable {
         tr.learningRate = try t.float("training.learning_rate")
         tr.momentum = try t.float("training.momentum")
         tr.weightDecay = try t.float("training.weight_decay")
+        tr.beta2 = try t.double("training.beta2")
+        tr.warmupEpochs = try t.double("training.warmup_epochs")
+        tr.minLearningRate = try t.float("training.min_learning_rate")
+        if tr.warmupEpochs > Double(tr.epochs) {
+            throw ConfigError("\(file): training.warmup_epochs = \(fmt(tr.warmupEpochs)) is longer than training.epochs = \(tr.epochs); allowed 0…\(tr.epochs)")
+        }
+        if tr.minLearningRate > tr.learningRate {
+            throw ConfigError("\(file): training.min_learning_rate = \(fmt(Double(tr.minLearningRate))) is above training.learning_rate = \(fmt(Double(tr.learningRate))); allowed 0…learning_rate")
+        }
         tr.seed = seed
         training = tr
         hardware = try HardwareBuilder.build(t, prefix: "hardware.")

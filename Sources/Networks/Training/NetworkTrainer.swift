@@ -2,17 +2,21 @@ import NumericKernels
 
 /// Trains a `SequentialNetwork` with softmax cross-entropy on mini-batches: im2col
 /// convolutions and dense layers as `cblas_sgemm`, backpropagation through every layer
-/// type, Adam or SGD (`TrainingSettings`), and hardware-aware options
-/// (`HardwareAwareSettings`): weight noise in every forward pass, weight clipping after
+/// type, Adam, AdamW or SGD (`TrainingSettings`) with a learning rate per optimiser step
+/// (`LearningRatePlan`: warm-up, constant or cosine), and hardware-aware options
+/// (`HardwareAwareSettings`): weight noise in every forward pass, output noise and ADC
+/// quantisation of every weighted layer's outputs (`OutputNoise`), weight clipping after
 /// every step, and drift-aware fine-tuning.
 ///
 /// Deterministic for a given seed and BLAS thread count: shuffling uses stream
-/// `[0x53485546, epoch]`, dropout `[0x44524F50, epoch, batch]` and weight noise
-/// `[0x4857_4131, epoch, batch]` of the training seed.
+/// `[0x53485546, epoch]`, dropout `[0x44524F50, epoch, batch]`, weight noise
+/// `[0x4857_4131, epoch, batch]` and output noise `[0x48574F31, epoch, batch]` of the
+/// training seed.
 public struct NetworkTrainer {
     public let settings: TrainingSettings
     public let hardwareAware: HardwareAwareSettings
-    /// Learning rate per epoch of the main epochs.
+    /// Learning rate over the main epochs (with `settings.warmupEpochs` and
+    /// `settings.minLearningRate`, see `LearningRatePlan`).
     public let schedule: LearningRateSchedule
 
     public init(settings: TrainingSettings, hardwareAware: HardwareAwareSettings = HardwareAwareSettings(), schedule: LearningRateSchedule = .constant) {
@@ -39,9 +43,9 @@ public struct NetworkTrainer {
         var state = OptimizerState()
         let hw = hardwareAware
         let main = WeightNoise(kind: hw.noise, level: hw.noiseLevel, tInference: 0, device: hw.device)
+        let plan = LearningRatePlan(schedule: schedule, settings: settings, samples: images.rows)
         for epoch in 0..<settings.epochs {
-            let lr = schedule.rate(settings.learningRate, epoch: epoch, of: settings.epochs)
-            let loss = try runEpoch(&network, images, labels, epoch: epoch, noise: main, learningRate: lr, state: &state)
+            let loss = try runEpoch(&network, images, labels, epoch: epoch, noise: main, learningRate: plan.rate(step:), state: &state)
             progress(epoch + 1, loss)
         }
         if hw.driftAwareEpochs > 0 {
@@ -49,15 +53,17 @@ public struct NetworkTrainer {
             let drift = WeightNoise(kind: .pcm, level: level, tInference: hw.driftAwareTInference, device: hw.device)
             for e in 0..<hw.driftAwareEpochs {
                 let epoch = settings.epochs + e
-                let loss = try runEpoch(&network, images, labels, epoch: epoch, noise: drift, learningRate: hw.driftAwareLearningRate, state: &state)
+                let loss = try runEpoch(&network, images, labels, epoch: epoch, noise: drift, learningRate: { _ in hw.driftAwareLearningRate }, state: &state)
                 progress(epoch + 1, loss)
             }
         }
     }
 
+    /// One pass over the data; `learningRate(step)` gives the rate of the optimiser step with
+    /// 0-based index `step` counted over all epochs so far.
     func runEpoch(
         _ network: inout SequentialNetwork, _ images: Matrix, _ labels: [Int], epoch: Int, noise: WeightNoise,
-        learningRate: Float, state: inout OptimizerState
+        learningRate: (Int) -> Float, state: inout OptimizerState
     ) throws -> Double {
         let n = images.rows
         var order = Array(0..<n)
@@ -82,10 +88,13 @@ public struct NetworkTrainer {
             let (loss, grads) = try gradients(
                 &network, x, batchLabels, noise: noise,
                 rng: Xoshiro256(seed: settings.seed, .trainingWeightNoise, UInt64(epoch), UInt64(bi)),
-                dropoutRNG: Xoshiro256(seed: settings.seed, .dropout, UInt64(epoch), UInt64(bi)))
+                dropoutRNG: Xoshiro256(seed: settings.seed, .dropout, UInt64(epoch), UInt64(bi)),
+                output: hardwareAware.output,
+                outputRNG: Xoshiro256(seed: settings.seed, .trainingOutputNoise, UInt64(epoch), UInt64(bi)))
             lossSum += loss * Double(idx.count)
+            let lr = learningRate(state.step)
             state.step += 1
-            apply(grads, to: &network, state: &state, learningRate: learningRate)
+            apply(grads, to: &network, state: &state, learningRate: lr)
         }
         return lossSum / Double(max(n, 1))
     }
@@ -97,9 +106,10 @@ public struct NetworkTrainer {
     /// Test hook: gradients are checked against finite differences.
     package func gradients(
         _ network: inout SequentialNetwork, _ x: Matrix, _ labels: [Int], noise: WeightNoise = WeightNoise(kind: .none, level: 0),
-        rng: Xoshiro256 = Xoshiro256(seed: 0), dropoutRNG: Xoshiro256 = Xoshiro256(seed: 1)
+        rng: Xoshiro256 = Xoshiro256(seed: 0), dropoutRNG: Xoshiro256 = Xoshiro256(seed: 1),
+        output: OutputNoise = .off, outputRNG: Xoshiro256 = Xoshiro256(seed: 2)
     ) throws -> (Double, [[Float]]) {
-        var pass = Pass(noise: noise, rng: rng, dropoutRNG: dropoutRNG)
+        var pass = Pass(noise: noise, rng: rng, dropoutRNG: dropoutRNG, output: output, outputRNG: outputRNG)
         let input = try network.input(x)
         let (out, caches) = try pass.forward(&network.layers, input)
         let (loss, dz) = Self.softmaxCrossEntropy(out.data, labels)
@@ -145,7 +155,10 @@ public struct NetworkTrainer {
         let s = settings
         let clip = hardwareAware.weightClipSigma
         let c1 = 1 - Float(_exp(Double(state.step) * _log(0.9)))
-        let c2 = 1 - Float(_exp(Double(state.step) * _log(0.999)))
+        let c2 = 1 - Float(_exp(Double(state.step) * _log(s.beta2)))
+        // β₂ and 1 − β₂ in Float: 0.999 and 0.001 exactly for the default (the constants Adam
+        // always used), since Float(1 − 0.999 as Double) == 0.001 as Float.
+        let b2 = Float(s.beta2), ob2 = Float(1 - s.beta2)
         var k = 0
         Self.visitParameters(&network.layers) { p, isWeight in
             let g = grads[k]
@@ -157,8 +170,17 @@ public struct NetworkTrainer {
                         for i in p.indices {
                             let gi = g[i] + wd * p[i]
                             m[i] = 0.9 * m[i] + 0.1 * gi
-                            v[i] = 0.999 * v[i] + 0.001 * gi * gi
+                            v[i] = b2 * v[i] + ob2 * gi * gi
                             p[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8)
+                        }
+                    case .adamw:
+                        // Decoupled decay (Loshchilov & Hutter 2019): λ·p of the weights
+                        // before this step, outside the moments.
+                        for i in p.indices {
+                            let gi = g[i]
+                            m[i] = 0.9 * m[i] + 0.1 * gi
+                            v[i] = b2 * v[i] + ob2 * gi * gi
+                            p[i] -= learningRate * ((m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8) + wd * p[i])
                         }
                     case .sgd:
                         for i in p.indices {
@@ -223,8 +245,11 @@ public struct NetworkTrainer {
 
 /// What a layer keeps from its forward pass for backward.
 indirect enum LayerCache {
-    case dense(input: Matrix, weight: Matrix, parameter: Int)
-    case conv(cols: Matrix, weight: Matrix, geometry: Im2col.Geometry, parameter: Int)
+    /// `mask`: the output stage's straight-through mask `[batch × outputs]`, nil when
+    /// nothing clipped.
+    case dense(input: Matrix, weight: Matrix, parameter: Int, mask: [Float]?)
+    /// `mask` `[batch·pixels × outChannels]` (pixel rows, as the im2col product).
+    case conv(cols: Matrix, weight: Matrix, geometry: Im2col.Geometry, parameter: Int, mask: [Float]?)
     case pool(inputShape: [Int], argmax: [Int32])
     case globalAverage(inputShape: [Int])
     case batchNorm(normalized: Matrix, inverseStd: [Float], channels: Int, plane: Int, parameter: Int)
@@ -238,12 +263,25 @@ struct Pass {
     var noise: WeightNoise
     var rng: Xoshiro256
     var dropoutRNG: Xoshiro256
+    /// The output stage of every analogue weighted layer's MVMs, and its noise stream.
+    var output: OutputNoise
+    var outputRNG: Xoshiro256
     var parameterCount = 0
 
-    init(noise: WeightNoise, rng: Xoshiro256, dropoutRNG: Xoshiro256) {
+    init(noise: WeightNoise, rng: Xoshiro256, dropoutRNG: Xoshiro256, output: OutputNoise = .off, outputRNG: Xoshiro256 = Xoshiro256(seed: 2)) {
         self.noise = noise
         self.rng = rng
         self.dropoutRNG = dropoutRNG
+        self.output = output
+        self.outputRNG = outputRNG
+    }
+
+    /// The output stage on `y` `[rows × outputs]` = `x` `[rows × inputs]` · `Wᵀ` of a layer
+    /// whose (clean) weights have max|W| = `weightMax`: its straight-through mask, nil when
+    /// nothing clipped or the stage is off.
+    mutating func outputStage(_ y: inout Matrix, inputs x: Matrix, weightMax: Float) -> [Float]? {
+        guard output.isEnabled else { return nil }
+        return output.apply(&y, inputs: x, weightMax: weightMax, rng: &outputRNG)
     }
 
     mutating func forward(_ layers: inout [Layer], _ x: Tensor) throws -> (Tensor, [LayerCache]) {
@@ -268,18 +306,21 @@ struct Pass {
             try Layer.checkDense(d, x.shape)
             let w = noise.kind == .none ? d.weight : noise.perturb(d.weight, rng: &rng)
             var y = BLAS.matmulTransposed(x.data, w)
+            let mask = outputStage(&y, inputs: x.data, weightMax: d.weight.maxAbs)
             addBias(&y, d.bias)
             let p = parameterCount
             parameterCount += 2
-            return (Tensor(unchecked: y, shape: [d.outputs]), .dense(input: x.data, weight: w, parameter: p))
+            return (Tensor(unchecked: y, shape: [d.outputs]), .dense(input: x.data, weight: w, parameter: p, mask: mask))
         case .conv2d(let c):
             let g = try c.geometry(x.shape)
             let w = noise.kind == .none ? c.weight : noise.perturb(c.weight, rng: &rng)
             let cols = Conv2d.im2col(x.data, g)
-            let y = Conv2d.toNCHW(BLAS.matmulTransposed(cols, w), batch: x.batch, pixels: g.p, bias: c.bias)
+            var pixels = BLAS.matmulTransposed(cols, w)
+            let mask = outputStage(&pixels, inputs: cols, weightMax: c.weight.maxAbs)
+            let y = Conv2d.toNCHW(pixels, batch: x.batch, pixels: g.p, bias: c.bias)
             let p = parameterCount
             parameterCount += 2
-            return (Tensor(unchecked: y, shape: [c.outChannels, g.outH, g.outW]), .conv(cols: cols, weight: w, geometry: g, parameter: p))
+            return (Tensor(unchecked: y, shape: [c.outChannels, g.outH, g.outW]), .conv(cols: cols, weight: w, geometry: g, parameter: p, mask: mask))
         case .pool(let pool):
             var argmax = [Int32](repeating: 0, count: pool.kind == .max ? x.batch * (try pool.outputShape(x.shape).reduce(1, *)) : 0)
             let y = try argmax.withUnsafeMutableBufferPointer { try pool.forward(x, argmax: pool.kind == .max ? $0.baseAddress : nil) }
@@ -379,11 +420,13 @@ struct Pass {
 
     func backward(_ layer: Layer, _ cache: LayerCache, _ dy: Tensor, grads: inout [[Float]]) -> Tensor {
         switch (layer, cache) {
-        case (.dense(let d), .dense(let input, let w, let p)):
-            grads[p] = BLAS.matmul(dy.data.transposed, input).values
+        case (.dense(let d), .dense(let input, let w, let p, let mask)):
             grads[p + 1] = columnSums(dy.data)
-            return Tensor(unchecked: BLAS.matmul(dy.data, w), shape: [d.inputs])
-        case (.conv2d(let c), .conv(let cols, let w, let geo, let p)):
+            var dz = dy.data
+            if let mask { for i in mask.indices { dz.values[i] *= mask[i] } }
+            grads[p] = BLAS.matmul(dz.transposed, input).values
+            return Tensor(unchecked: BLAS.matmul(dz, w), shape: [d.inputs])
+        case (.conv2d(let c), .conv(let cols, let w, let geo, let p, let mask)):
             let B = dy.batch, P = geo.p, O = c.outChannels
             var pix = Matrix(rows: B * P, columns: O)
             dy.data.values.withUnsafeBufferPointer { src in
@@ -391,6 +434,8 @@ struct Pass {
                     Im2col.nchwToPixels(src.baseAddress!, batch: B, pixels: P, channels: O, out: dst.baseAddress!)
                 }
             }
+            grads[p + 1] = columnSums(pix)  // the bias is added after the output stage
+            if let mask { for i in mask.indices { pix.values[i] *= mask[i] } }
             // dW = pixᵀ · cols  [O × K]
             var gw = Matrix(rows: O, columns: geo.k)
             pix.values.withUnsafeBufferPointer { pp in
@@ -402,7 +447,6 @@ struct Pass {
                 }
             }
             grads[p] = gw.values
-            grads[p + 1] = columnSums(pix)
             let dcols = BLAS.matmul(pix, w)
             var dx = Matrix(rows: B, columns: geo.inputCount)
             dcols.values.withUnsafeBufferPointer { cp in
@@ -491,21 +535,5 @@ struct Pass {
             for r in 0..<m.rows { for j in 0..<m.columns { s[j] += Double(p[r * m.columns + j]) } }
         }
         return s.map { Float($0) }
-    }
-}
-
-/// Learning rate over the main training epochs.
-public enum LearningRateSchedule: String, CaseIterable, Sendable, Codable {
-    /// The configured rate throughout.
-    case constant
-    /// Cosine annealing per epoch (Loshchilov & Hutter, ICLR 2017): η_e = η·(1 + cos(π·e/E))/2
-    /// for epoch e = 0…E−1.
-    case cosine
-
-    public func rate(_ base: Float, epoch: Int, of epochs: Int) -> Float {
-        switch self {
-        case .constant: return base
-        case .cosine: return base * Float(0.5 * (1 + _cos(Double.pi * Double(epoch) / Double(max(epochs, 1)))))
-        }
     }
 }

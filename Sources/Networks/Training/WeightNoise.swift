@@ -20,6 +20,9 @@ public enum WeightNoiseKind: String, CaseIterable, Sendable, Codable {
 }
 
 /// Hardware-aware training settings (all off by default).
+///
+/// Encoded (the weights-cache fingerprint) with the output-stage fields left out while they
+/// are off, so that configs that do not use them keep their cached networks.
 public struct HardwareAwareSettings: Sendable, Equatable, Codable {
     /// Weight noise injected into every forward pass of training (fresh per mini-batch).
     public var noise: WeightNoiseKind = .none
@@ -36,6 +39,10 @@ public struct HardwareAwareSettings: Sendable, Equatable, Codable {
     public var driftAwareTInference: Double = 86400
     /// Learning rate of the fine-tuning epochs.
     public var driftAwareLearningRate: Float = 1e-4
+    /// Output noise and ADC of every analogue weighted layer's MVMs, in every training epoch
+    /// (`OutputNoise`: σ relative to max|x|·max|W|, the ADC over ±range of that unit); off by
+    /// default.
+    public var output: OutputNoise = .off
     /// The device model whose statistics `pcm` noise and drift-aware fine-tuning draw
     /// from: the configured hardware's (`HardwareSpec.device`). Not encoded: the caller
     /// fingerprints the hardware itself.
@@ -43,17 +50,49 @@ public struct HardwareAwareSettings: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case noise, noiseLevel, weightClipSigma, driftAwareEpochs, driftAwareTInference, driftAwareLearningRate
+        case outputNoise, adcBits, adcRange
     }
 
     public init() {}
 
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        noise = try c.decode(WeightNoiseKind.self, forKey: .noise)
+        noiseLevel = try c.decode(Float.self, forKey: .noiseLevel)
+        weightClipSigma = try c.decode(Float.self, forKey: .weightClipSigma)
+        driftAwareEpochs = try c.decode(Int.self, forKey: .driftAwareEpochs)
+        driftAwareTInference = try c.decode(Double.self, forKey: .driftAwareTInference)
+        driftAwareLearningRate = try c.decode(Float.self, forKey: .driftAwareLearningRate)
+        let sigma = try c.decodeIfPresent(Float.self, forKey: .outputNoise) ?? 0
+        let bits = try c.decodeIfPresent(Int.self, forKey: .adcBits) ?? 0
+        let range = try c.decodeIfPresent(Float.self, forKey: .adcRange) ?? 1
+        output = OutputNoise(sigma: sigma, adc: try Quantizer(bits: bits, range: range))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(noise, forKey: .noise)
+        try c.encode(noiseLevel, forKey: .noiseLevel)
+        try c.encode(weightClipSigma, forKey: .weightClipSigma)
+        try c.encode(driftAwareEpochs, forKey: .driftAwareEpochs)
+        try c.encode(driftAwareTInference, forKey: .driftAwareTInference)
+        try c.encode(driftAwareLearningRate, forKey: .driftAwareLearningRate)
+        if output.sigma > 0 { try c.encode(output.sigma, forKey: .outputNoise) }
+        if !output.adc.isIdeal {
+            try c.encode(output.adc.bits, forKey: .adcBits)
+            try c.encode(output.adc.range, forKey: .adcRange)
+        }
+    }
+
     /// Whether any hardware-aware option is on.
-    public var isEnabled: Bool { (noise != .none && noiseLevel > 0) || weightClipSigma > 0 || driftAwareEpochs > 0 }
+    public var isEnabled: Bool {
+        (noise != .none && noiseLevel > 0) || weightClipSigma > 0 || driftAwareEpochs > 0 || output.isEnabled
+    }
 
     public static func == (a: Self, b: Self) -> Bool {
         a.noise == b.noise && a.noiseLevel == b.noiseLevel && a.weightClipSigma == b.weightClipSigma
             && a.driftAwareEpochs == b.driftAwareEpochs && a.driftAwareTInference == b.driftAwareTInference
-            && a.driftAwareLearningRate == b.driftAwareLearningRate
+            && a.driftAwareLearningRate == b.driftAwareLearningRate && a.output == b.output
     }
 }
 
