@@ -101,8 +101,9 @@ public struct NetworkTrainer {
 
     // MARK: Gradients
 
-    /// Mean softmax cross-entropy of a batch and the gradient of every parameter, in
-    /// `visitParameters` order. Batch-norm running statistics are updated (training mode).
+    /// Mean softmax cross-entropy of a batch, plus the load-balancing loss of every
+    /// mixture-of-experts layer (`MixtureOfExperts.balanceLoss`), and the gradient of every
+    /// parameter, in `visitParameters` order. Batch-norm running statistics are updated (training mode).
     /// Test hook: gradients are checked against finite differences.
     package func gradients(
         _ network: inout SequentialNetwork, _ x: Matrix, _ labels: [Int], noise: WeightNoise = WeightNoise(kind: .none, level: 0),
@@ -115,7 +116,8 @@ public struct NetworkTrainer {
         let (loss, dz) = Self.softmaxCrossEntropy(out.data, labels)
         var grads = [[Float]](repeating: [], count: pass.parameterCount)
         _ = pass.backward(network.layers, caches, Tensor(unchecked: dz, shape: out.shape), grads: &grads)
-        return (loss, grads)
+        // The mixture-of-experts layers' load-balancing losses (their gradients are in grads).
+        return (loss + pass.auxiliaryLoss, grads)
     }
 
     /// Mean loss and its gradient (softmax − one-hot)/batch with respect to the logits.
@@ -141,13 +143,17 @@ public struct NetworkTrainer {
 
     // MARK: Update
 
-    struct OptimizerState {
-        var step = 0
-        var m: [[Float]] = []
-        var v: [[Float]] = []
+    /// The optimiser's state: steps taken and the moment estimates per parameter. Test hook.
+    package struct OptimizerState {
+        package var step = 0
+        package var m: [[Float]] = []
+        package var v: [[Float]] = []
+        package init() {}
     }
 
-    func apply(_ grads: [[Float]], to network: inout SequentialNetwork, state: inout OptimizerState, learningRate: Float) {
+    /// One optimiser step with `grads` (in `visitParameters` order) at `learningRate`;
+    /// `state.step` must already count this step (1 for the first). Test hook.
+    package func apply(_ grads: [[Float]], to network: inout SequentialNetwork, state: inout OptimizerState, learningRate: Float) {
         if state.m.isEmpty {
             state.m = grads.map { [Float](repeating: 0, count: $0.count) }
             state.v = state.m
@@ -210,11 +216,44 @@ public struct NetworkTrainer {
     }
 
     /// Calls `body(values, isWeight)` for every trainable parameter in a fixed order:
-    /// per layer, depth first (residual body, then shortcut), weight then bias (batch
-    /// norm: γ then β).
+    /// per layer, depth first (residual body, then shortcut), weight then bias (batch and
+    /// layer norm: γ then β; attention: qkv weight, bias, proj weight, bias; mixture of
+    /// experts: router weight, bias, then per expert fc1 weight, bias, fc2 weight, bias; class
+    /// token and positional embedding: their values). `isWeight` (weight decay, clipping) is
+    /// true for weight matrices only.
     package static func visitParameters(_ layers: inout [Layer], _ body: (inout [Float], Bool) -> Void) {
+        func dense(_ d: inout DenseLayer) {
+            body(&d.weight.values, true)
+            body(&d.bias, false)
+        }
         for i in layers.indices {
             switch layers[i] {
+            case .layerNorm(var n):
+                layers[i] = .relu
+                body(&n.scale, false)
+                body(&n.shift, false)
+                layers[i] = .layerNorm(n)
+            case .classToken(var c):
+                layers[i] = .relu
+                body(&c.value, false)
+                layers[i] = .classToken(c)
+            case .positionalEmbedding(var e):
+                layers[i] = .relu
+                body(&e.value.values, false)
+                layers[i] = .positionalEmbedding(e)
+            case .attention(var a):
+                layers[i] = .relu
+                dense(&a.qkv)
+                dense(&a.proj)
+                layers[i] = .attention(a)
+            case .mixtureOfExperts(var m):
+                layers[i] = .relu
+                dense(&m.router)
+                for e in m.experts.indices {
+                    dense(&m.experts[e].fc1)
+                    dense(&m.experts[e].fc2)
+                }
+                layers[i] = .mixtureOfExperts(m)
             case .dense(var d):
                 layers[i] = .relu  // drop the enum's reference so that d is mutated in place
                 body(&d.weight.values, true)
@@ -245,9 +284,8 @@ public struct NetworkTrainer {
 
 /// What a layer keeps from its forward pass for backward.
 indirect enum LayerCache {
-    /// `mask`: the output stage's straight-through mask `[batch × outputs]`, nil when
-    /// nothing clipped.
-    case dense(input: Matrix, weight: Matrix, parameter: Int, mask: [Float]?)
+    /// A dense layer on `[batch·T × inputs]` rows; `inputShape` the per-sample shape.
+    case dense(DenseCache, parameter: Int, inputShape: [Int])
     /// `mask` `[batch·pixels × outChannels]` (pixel rows, as the im2col product).
     case conv(cols: Matrix, weight: Matrix, geometry: Im2col.Geometry, parameter: Int, mask: [Float]?)
     case pool(inputShape: [Int], argmax: [Int32])
@@ -257,6 +295,24 @@ indirect enum LayerCache {
     case flatten(inputShape: [Int])
     case dropout(mask: [Float])
     case residual(body: [LayerCache], shortcut: [LayerCache])
+    case tokens(imageShape: [Int])
+    case classToken(parameter: Int)
+    case positionalEmbedding(parameter: Int)
+    /// x̂ `[rows × dim]` and 1/√(σ² + ε) per row.
+    case layerNorm(normalized: Matrix, inverseStd: [Float], parameter: Int)
+    case gelu(input: Matrix)
+    case attention(AttentionCache)
+    case tokenPool(inputShape: [Int])
+    case mixtureOfExperts(MixtureCache)
+}
+
+/// What a dense matrix product keeps for backward: the input rows `[rows × inputs]`, the
+/// weights it used (noisy in hardware-aware training) and the output stage's
+/// straight-through mask `[rows × outputs]` (nil when nothing clipped).
+struct DenseCache {
+    var input: Matrix
+    var weight: Matrix
+    var mask: [Float]?
 }
 
 struct Pass {
@@ -267,6 +323,8 @@ struct Pass {
     var output: OutputNoise
     var outputRNG: Xoshiro256
     var parameterCount = 0
+    /// Σ of the mixture-of-experts layers' load-balancing losses of this pass.
+    var auxiliaryLoss = 0.0
 
     init(noise: WeightNoise, rng: Xoshiro256, dropoutRNG: Xoshiro256, output: OutputNoise = .off, outputRNG: Xoshiro256 = Xoshiro256(seed: 2)) {
         self.noise = noise
@@ -282,6 +340,27 @@ struct Pass {
     mutating func outputStage(_ y: inout Matrix, inputs x: Matrix, weightMax: Float) -> [Float]? {
         guard output.isEnabled else { return nil }
         return output.apply(&y, inputs: x, weightMax: weightMax, rng: &outputRNG)
+    }
+
+    /// A dense layer on the rows of `x` `[rows × inputs]`: weight noise and the output stage
+    /// when the layer is analogue-placed, then the bias. Returns `[rows × outputs]`.
+    mutating func denseForward(_ d: DenseLayer, _ x: Matrix) -> (Matrix, DenseCache) {
+        let analog = d.placement == .analog
+        let w = analog && noise.kind != .none ? noise.perturb(d.weight, rng: &rng) : d.weight
+        var y = BLAS.matmulTransposed(x, w)
+        let mask = analog ? outputStage(&y, inputs: x, weightMax: d.weight.maxAbs) : nil
+        addBias(&y, d.bias)
+        return (y, DenseCache(input: x, weight: w, mask: mask))
+    }
+
+    /// Backward of `denseForward`: the weight and bias gradients into `grads[p]`,
+    /// `grads[p + 1]`; returns the gradient of the input rows.
+    func denseBackward(_ c: DenseCache, _ dy: Matrix, parameter p: Int, grads: inout [[Float]]) -> Matrix {
+        grads[p + 1] = columnSums(dy)
+        var dz = dy
+        if let mask = c.mask { for i in mask.indices { dz.values[i] *= mask[i] } }
+        grads[p] = BLAS.matmul(dz.transposed, c.input).values
+        return BLAS.matmul(dz, c.weight)
     }
 
     mutating func forward(_ layers: inout [Layer], _ x: Tensor) throws -> (Tensor, [LayerCache]) {
@@ -303,20 +382,20 @@ struct Pass {
     mutating func forward(_ layer: inout Layer, _ x: Tensor) throws -> (Tensor, LayerCache) {
         switch layer {
         case .dense(let d):
-            _ = try Layer.checkDense(d, x.shape)
-            let w = noise.kind == .none ? d.weight : noise.perturb(d.weight, rng: &rng)
-            var y = BLAS.matmulTransposed(x.data, w)
-            let mask = outputStage(&y, inputs: x.data, weightMax: d.weight.maxAbs)
-            addBias(&y, d.bias)
+            let shape = try Layer.checkDense(d, x.shape)
+            let rows = x.data.values.count / d.inputs
+            let (y, cache) = denseForward(d, rows == x.batch ? x.data : Matrix(rows: rows, columns: d.inputs, values: x.data.values))
             let p = parameterCount
             parameterCount += 2
-            return (Tensor(unchecked: y, shape: [d.outputs]), .dense(input: x.data, weight: w, parameter: p, mask: mask))
+            let out = rows == x.batch ? y : Matrix(rows: x.batch, columns: rows / max(x.batch, 1) * d.outputs, values: y.values)
+            return (Tensor(unchecked: out, shape: shape), .dense(cache, parameter: p, inputShape: x.shape))
         case .conv2d(let c):
             let g = try c.geometry(x.shape)
-            let w = noise.kind == .none ? c.weight : noise.perturb(c.weight, rng: &rng)
+            let analog = c.placement == .analog
+            let w = analog && noise.kind != .none ? noise.perturb(c.weight, rng: &rng) : c.weight
             let cols = Conv2d.im2col(x.data, g)
             var pixels = BLAS.matmulTransposed(cols, w)
-            let mask = outputStage(&pixels, inputs: cols, weightMax: c.weight.maxAbs)
+            let mask = analog ? outputStage(&pixels, inputs: cols, weightMax: c.weight.maxAbs) : nil
             let y = Conv2d.toNCHW(pixels, batch: x.batch, pixels: g.p, bias: c.bias)
             let p = parameterCount
             parameterCount += 2
@@ -328,7 +407,7 @@ struct Pass {
         case .globalAveragePool:
             return (try Layer.globalAverage(x), .globalAverage(inputShape: x.shape))
         case .tokens, .classToken, .positionalEmbedding, .layerNorm, .gelu, .attention, .tokenPool, .mixtureOfExperts:
-            throw NetworksError(.shape, "training \(layer.kindName) layers is not implemented yet")
+            return try transformerForward(&layer, x)
         case .batchNorm(var bn):
             let (C, P) = try bn.layout(x.shape)
             let B = x.batch, N = Double(B * P)
@@ -422,12 +501,11 @@ struct Pass {
 
     func backward(_ layer: Layer, _ cache: LayerCache, _ dy: Tensor, grads: inout [[Float]]) -> Tensor {
         switch (layer, cache) {
-        case (.dense(let d), .dense(let input, let w, let p, let mask)):
-            grads[p + 1] = columnSums(dy.data)
-            var dz = dy.data
-            if let mask { for i in mask.indices { dz.values[i] *= mask[i] } }
-            grads[p] = BLAS.matmul(dz.transposed, input).values
-            return Tensor(unchecked: BLAS.matmul(dz, w), shape: [d.inputs])
+        case (.dense(let d), .dense(let c, let p, let shape)):
+            let rows = c.input.rows
+            let dyRows = rows == dy.batch ? dy.data : Matrix(rows: rows, columns: d.outputs, values: dy.data.values)
+            let dx = denseBackward(c, dyRows, parameter: p, grads: &grads)
+            return Tensor(unchecked: rows == dy.batch ? dx : Matrix(rows: dy.batch, columns: rows / max(dy.batch, 1) * d.inputs, values: dx.values), shape: shape)
         case (.conv2d(let c), .conv(let cols, let w, let geo, let p, let mask)):
             let B = dy.batch, P = geo.p, O = c.outChannels
             var pix = Matrix(rows: B * P, columns: O)
@@ -526,6 +604,9 @@ struct Pass {
             let b = backward(r.shortcut, shortcutCaches, dy, grads: &grads)
             addInPlace(&a.data, b.data)
             return a
+        case (.tokens, _), (.classToken, _), (.positionalEmbedding, _), (.layerNorm, _), (.gelu, _), (.attention, _), (.tokenPool, _),
+            (.mixtureOfExperts, _):
+            return transformerBackward(layer, cache, dy, grads: &grads)
         default:
             preconditionFailure("backward: cache \(cache) does not belong to layer \(layer.kindName)")
         }
