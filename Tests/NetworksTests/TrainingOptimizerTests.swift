@@ -119,7 +119,7 @@ import Networks
         var y = clean
         var rng = Xoshiro256(seed: 12, .trainingOutputNoise, 0, 0)
         let sigma: Float = 0.05
-        #expect(OutputNoise(sigma: sigma).apply(&y, inputs: x, weightMax: w.maxAbs, rng: &rng) == nil)
+        #expect(AnalogOutputStage(sigma: sigma).apply(&y, inputs: x, weightMax: w.maxAbs, rng: &rng) == nil)
         var r: [Double] = []
         for i in 0..<200 where i != 7 {
             let alpha = (0..<30).map { abs(x[i, $0]) }.max()!
@@ -134,7 +134,7 @@ import Networks
         // The same seed draws the same noise.
         var again = clean
         var rng2 = Xoshiro256(seed: 12, .trainingOutputNoise, 0, 0)
-        _ = OutputNoise(sigma: sigma).apply(&again, inputs: x, weightMax: w.maxAbs, rng: &rng2)
+        _ = AnalogOutputStage(sigma: sigma).apply(&again, inputs: x, weightMax: w.maxAbs, rng: &rng2)
         #expect(again == y)
     }
 
@@ -149,7 +149,7 @@ import Networks
         var y = clean
         var rng = Xoshiro256(seed: 14)
         let adc = try Quantizer(bits: 5, range: 1.5)
-        let mask = OutputNoise(adc: adc).apply(&y, inputs: x, weightMax: w.maxAbs, rng: &rng)
+        let mask = AnalogOutputStage(adc: adc).apply(&y, inputs: x, weightMax: w.maxAbs, rng: &rng)
         let step = 2 * 1.5 / Float(30)
         #expect(adc.step == step)
         var clipped = 0
@@ -184,7 +184,7 @@ import Networks
         var net = try SequentialNetwork(inputShape: [12], layers: [.dense(d)])
         let x = Matrix(rows: 8, columns: 12, values: g.gaussians(96))
         let labels = [0, 1, 2, 3, 4, 0, 1, 2]
-        let stage = OutputNoise(sigma: 0.02, adc: try Quantizer(bits: 8, range: range))
+        let stage = AnalogOutputStage(sigma: 0.02, adc: try Quantizer(bits: 8, range: range))
         let trainer = NetworkTrainer(settings: TrainingSettings())
         let (_, grads) = try trainer.gradients(&net, x, labels, output: stage, outputRNG: Xoshiro256(seed: 16))
         var y = BLAS.matmulTransposed(x, d.weight)
@@ -225,7 +225,7 @@ import Networks
             s.weightDecay = 0.05
             s.warmupEpochs = 1
             var hwa = HardwareAwareSettings()
-            hwa.output = OutputNoise(sigma: 0.05, adc: try Quantizer(bits: 6, range: 4))
+            hwa.output = AnalogOutputStage(sigma: 0.05, adc: try Quantizer(bits: 6, range: 4))
             var losses: [Double] = []
             try NetworkTrainer(settings: s, hardwareAware: hwa, schedule: .cosinePerStep).train(&net, images: x, labels: labels) { losses.append($1) }
             return (net, losses)

@@ -172,7 +172,7 @@ import Networks
             s.weightDecay = 0.05
             s.warmupEpochs = 1
             var hwa = HardwareAwareSettings()
-            hwa.output = OutputNoise(sigma: 0.02, adc: try Quantizer(bits: 8, range: 12))
+            hwa.output = AnalogOutputStage(sigma: 0.02, adc: try Quantizer(bits: 8, range: 12))
             hwa.noise = .additive
             hwa.noiseLevel = 0.02
             var losses: [Double] = []

@@ -38,7 +38,7 @@ extension ExperimentConfig {
         } catch let e as CrossbarError {
             throw ConfigError("\(file): training.adc_bits = \(bits): \(e.message)")
         }
-        h.output = OutputNoise(sigma: try resolved.float("training.output_noise"), adc: adc)
+        h.output = AnalogOutputStage(sigma: try resolved.float("training.output_noise"), adc: adc)
         if h.noise != .none && h.noiseLevel == 0 {
             throw ConfigError("\(file): training.noise.type = \(h.noise.rawValue) needs training.noise.std > 0")
         }

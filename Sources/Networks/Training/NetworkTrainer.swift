@@ -5,7 +5,7 @@ import NumericKernels
 /// type, Adam, AdamW or SGD (`TrainingSettings`) with a learning rate per optimiser step
 /// (`LearningRatePlan`: warm-up, constant or cosine), and hardware-aware options
 /// (`HardwareAwareSettings`): weight noise in every forward pass, output noise and ADC
-/// quantisation of every weighted layer's outputs (`OutputNoise`), weight clipping after
+/// quantisation of every weighted layer's outputs (`AnalogOutputStage`), weight clipping after
 /// every step, and drift-aware fine-tuning.
 ///
 /// Deterministic for a given seed and BLAS thread count: shuffling uses stream
@@ -108,7 +108,7 @@ public struct NetworkTrainer {
     package func gradients(
         _ network: inout SequentialNetwork, _ x: Matrix, _ labels: [Int], noise: WeightNoise = WeightNoise(kind: .none, level: 0),
         rng: Xoshiro256 = Xoshiro256(seed: 0), dropoutRNG: Xoshiro256 = Xoshiro256(seed: 1),
-        output: OutputNoise = .off, outputRNG: Xoshiro256 = Xoshiro256(seed: 2)
+        output: AnalogOutputStage = .off, outputRNG: Xoshiro256 = Xoshiro256(seed: 2)
     ) throws -> (Double, [[Float]]) {
         var pass = Pass(noise: noise, rng: rng, dropoutRNG: dropoutRNG, output: output, outputRNG: outputRNG)
         let input = try network.input(x)
@@ -320,13 +320,13 @@ struct Pass {
     var rng: Xoshiro256
     var dropoutRNG: Xoshiro256
     /// The output stage of every analogue weighted layer's MVMs, and its noise stream.
-    var output: OutputNoise
+    var output: AnalogOutputStage
     var outputRNG: Xoshiro256
     var parameterCount = 0
     /// Σ of the mixture-of-experts layers' load-balancing losses of this pass.
     var auxiliaryLoss = 0.0
 
-    init(noise: WeightNoise, rng: Xoshiro256, dropoutRNG: Xoshiro256, output: OutputNoise = .off, outputRNG: Xoshiro256 = Xoshiro256(seed: 2)) {
+    init(noise: WeightNoise, rng: Xoshiro256, dropoutRNG: Xoshiro256, output: AnalogOutputStage = .off, outputRNG: Xoshiro256 = Xoshiro256(seed: 2)) {
         self.noise = noise
         self.rng = rng
         self.dropoutRNG = dropoutRNG

@@ -40,9 +40,9 @@ public struct HardwareAwareSettings: Sendable, Equatable, Codable {
     /// Learning rate of the fine-tuning epochs.
     public var driftAwareLearningRate: Float = 1e-4
     /// Output noise and ADC of every analogue weighted layer's MVMs, in every training epoch
-    /// (`OutputNoise`: σ relative to max|x|·max|W|, the ADC over ±range of that unit); off by
+    /// (`AnalogOutputStage`: σ relative to max|x|·max|W|, the ADC over ±range of that unit); off by
     /// default.
-    public var output: OutputNoise = .off
+    public var output: AnalogOutputStage = .off
     /// The device model whose statistics `pcm` noise and drift-aware fine-tuning draw
     /// from: the configured hardware's (`HardwareSpec.device`). Not encoded: the caller
     /// fingerprints the hardware itself.
@@ -66,7 +66,7 @@ public struct HardwareAwareSettings: Sendable, Equatable, Codable {
         let sigma = try c.decodeIfPresent(Float.self, forKey: .outputNoise) ?? 0
         let bits = try c.decodeIfPresent(Int.self, forKey: .adcBits) ?? 0
         let range = try c.decodeIfPresent(Float.self, forKey: .adcRange) ?? 1
-        output = OutputNoise(sigma: sigma, adc: try Quantizer(bits: bits, range: range))
+        output = AnalogOutputStage(sigma: sigma, adc: try Quantizer(bits: bits, range: range))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -31,7 +31,7 @@ import NumericKernels
 /// Backward (straight-through estimator, aihwkit's `UniformQuantize.backward` and
 /// `torch.clamp`): ∂ỹ/∂y = 1 where the rounded level lies within ±b, 0 where the ADC clipped;
 /// α and β are constants. Without clipping the gradient is the noiseless gradient.
-public struct OutputNoise: Sendable, Equatable {
+public struct AnalogOutputStage: Sendable, Equatable {
     /// σ ≥ 0 of the output noise in normalised units (relative to α·β); 0 is off.
     public var sigma: Float
     /// The ADC over ±b normalised units (`Quantizer.ideal`: none).
@@ -45,7 +45,7 @@ public struct OutputNoise: Sendable, Equatable {
     }
 
     /// The stage that does nothing.
-    public static let off = OutputNoise()
+    public static let off = AnalogOutputStage()
 
     /// Whether noise or an ADC is on.
     public var isEnabled: Bool { sigma > 0 || !adc.isIdeal }
