@@ -93,13 +93,26 @@ extension Pass {
             try m.check(x.shape)
             let p = parameterCount
             parameterCount += 2 + 4 * m.experts.count
-            let dim = m.dim, n = x.data.values.count / dim, k = m.topK, count = m.experts.count
-            let tokens = Matrix(rows: n, columns: dim, values: x.data.values)
-            let (logits, rc) = denseForward(m.router, tokens)
+            let n = x.data.values.count / m.dim, k = m.topK, count = m.experts.count
+            // The layer's own forward, its products recorded: router (site 0), expert e's fc1
+            // (1 + 2e) and fc2 (2 + 2e), each without bias.
+            var products: [Int: (cache: DenseCache, output: Matrix)] = [:]
+            let y = try m.forward(x) { site, d, rows in
+                let (out, cache) = self.denseProduct(d, rows)
+                products[site] = (cache, out)
+                return out
+            }
+            guard let routerProduct = products[0] else { preconditionFailure("moe: the router was not called") }
+            var logits = routerProduct.output
+            addBias(&logits, m.router.bias)
             let routing = m.route(logits)
-            var out = Matrix(rows: n, columns: dim)
             var experts: [MixtureCache.Expert?] = []
             for (e, expert) in m.experts.enumerated() {
+                guard let fc1 = products[1 + 2 * e], let fc2 = products[2 + 2 * e] else {
+                    experts.append(nil)
+                    continue
+                }
+                // The rows the layer routed to e, in token order (as `MixtureOfExperts.forward`).
                 var rows: [Int] = [], slots: [Int] = []
                 for r in 0..<n {
                     for slot in 0..<k where routing.experts[r * k + slot] == e {
@@ -107,23 +120,11 @@ extension Pass {
                         slots.append(r * k + slot)
                     }
                 }
-                if rows.isEmpty {
-                    experts.append(nil)
-                    continue
-                }
-                let (h, c1) = denseForward(expert.fc1, tokens.gathering(rows: rows))
-                var a = h
-                gelu(&a)
-                let (y, c2) = denseForward(expert.fc2, a)
-                out.values.withUnsafeMutableBufferPointer { op in
-                    y.values.withUnsafeBufferPointer { yp in
-                        for (i, r) in rows.enumerated() {
-                            let g = routing.gates[slots[i]]
-                            for d in 0..<dim { op[r * dim + d] += g * yp[i * dim + d] }
-                        }
-                    }
-                }
-                experts.append(.init(rows: rows, slots: slots, fc1: c1, preactivation: h, fc2: c2, output: y))
+                precondition(rows.count == fc1.cache.input.rows, "moe: expert \(e) routing disagrees with the layer's forward")
+                var h = fc1.output, out = fc2.output
+                addBias(&h, expert.fc1.bias)
+                addBias(&out, expert.fc2.bias)
+                experts.append(.init(rows: rows, slots: slots, fc1: fc1.cache, preactivation: h, fc2: fc2.cache, output: out))
             }
             // Load balancing (Fedus et al. 2022, eq. 4): α·E·Σ_e f_e·P_e, f_e the share of the
             // n·k assignments that go to e, P_e the mean router probability of e.
@@ -141,8 +142,8 @@ extension Pass {
                 }
                 auxiliaryLoss += alpha * Double(count) * sum
             }
-            let cache = MixtureCache(router: rc, routing: routing, experts: experts, balanceGradient: balance, parameter: p)
-            return (Tensor(unchecked: Matrix(rows: x.batch, columns: x.featureCount, values: out.values), shape: x.shape), .mixtureOfExperts(cache))
+            let cache = MixtureCache(router: routerProduct.cache, routing: routing, experts: experts, balanceGradient: balance, parameter: p)
+            return (y, .mixtureOfExperts(cache))
         default:
             preconditionFailure("transformerForward: \(layer.kindName) is not a transformer layer")
         }

@@ -342,15 +342,22 @@ struct Pass {
         return output.apply(&y, inputs: x, weightMax: weightMax, rng: &outputRNG)
     }
 
-    /// A dense layer on the rows of `x` `[rows × inputs]`: weight noise and the output stage
-    /// when the layer is analogue-placed, then the bias. Returns `[rows × outputs]`.
-    mutating func denseForward(_ d: DenseLayer, _ x: Matrix) -> (Matrix, DenseCache) {
+    /// The matrix product of a dense layer on the rows of `x` `[rows × inputs]`, without the
+    /// bias (a `MatrixProduct` of training): weight noise and the output stage when the layer
+    /// is analogue-placed. Returns `[rows × outputs]`.
+    mutating func denseProduct(_ d: DenseLayer, _ x: Matrix) -> (Matrix, DenseCache) {
         let analog = d.placement == .analog
         let w = analog && noise.kind != .none ? noise.perturb(d.weight, rng: &rng) : d.weight
         var y = BLAS.matmulTransposed(x, w)
         let mask = analog ? outputStage(&y, inputs: x, weightMax: d.weight.maxAbs) : nil
-        addBias(&y, d.bias)
         return (y, DenseCache(input: x, weight: w, mask: mask))
+    }
+
+    /// `denseProduct` plus the bias.
+    mutating func denseForward(_ d: DenseLayer, _ x: Matrix) -> (Matrix, DenseCache) {
+        var (y, cache) = denseProduct(d, x)
+        addBias(&y, d.bias)
+        return (y, cache)
     }
 
     /// Backward of `denseForward`: the weight and bias gradients into `grads[p]`,
