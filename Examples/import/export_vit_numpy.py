@@ -39,7 +39,7 @@ layers.npz: parameters under `<layer>.<timm name>`, input `in.<case>` with shape
   token pool: in.token_pool [3, 5, 16] → out.token_pool_cls [3, 16], out.token_pool_mean [3, 16]
   layer norm (eps 1e-5): ln.weight, ln.bias [16]; in.layer_norm [3, 5, 16] → out.layer_norm
       (sample 1 token 2 has std 1e-3, where eps matters); in.layer_norm_offset [3, 5, 16]
-      (the same plus 30: needs a two-pass or Welford variance) → out.layer_norm_offset
+      (the same draws, unscaled, plus 100: needs a two-pass or Welford variance)
   GELU (exact, erf): in.gelu [1, 406] (−10 … 10 in steps of 0.05, ±1e-3, 1e-6, ±30) → out.gelu
   attention (dim 16, heads 4, head dim 4): attn.qkv.weight [48, 16], attn.qkv.bias [48],
       attn.proj.weight [16, 16], attn.proj.bias [16]; in.attention [3, 6, 16] →
@@ -427,10 +427,10 @@ def layer_fixtures():
     f["ln.weight"] = (1 + 0.2 * rng.standard_normal(16)).astype(np.float32)
     f["ln.bias"] = (0.2 * rng.standard_normal(16)).astype(np.float32)
     x = rng.standard_normal((3, 5, 16))
+    xo = (x + 100).astype(np.float32)                        # mean 100, σ ≈ 1: no cancellation allowed
     x[1, 2] *= 1e-3                                          # σ² = 1e-6: eps = 1e-5 dominates
     x = x.astype(np.float32)
     put("layer_norm", x, layer_norm(f64(x), f["ln.weight"], f["ln.bias"], 1e-5))
-    xo = (x + np.float32(30)).astype(np.float32)
     put("layer_norm_offset", xo, layer_norm(f64(xo), f["ln.weight"], f["ln.bias"], 1e-5))
 
     x = np.concatenate([np.arange(-200, 201) / 20, [1e-3, -1e-3, 1e-6, -30, 30]]).astype(np.float32)[None]
