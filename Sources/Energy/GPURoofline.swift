@@ -16,6 +16,20 @@ import Networks
 /// - residual addition: B·n operations (+ B·n for a fused ReLU), bytes 3·B·n·b; a
 ///   stand-alone ReLU or unfolded batch norm: B·n or 2·B·n operations, bytes 2·B·n·b;
 ///   flatten moves nothing;
+/// - transformer layers (T tokens of width D per sample, as PyTorch eager runs them): a
+///   dense layer on tokens is the dense kernel at batch B·T; `tokens` and `class_token`
+///   copy (bytes B·(inputs + outputs)·b, no operations); `pos_embedding` B·n additions;
+///   `layer_norm` 7 operations per element (mean, centring, square, variance sum,
+///   normalisation, scale, shift), bytes 2·B·n·b + 2·D·b; `gelu` 10 operations per
+///   element (erf counted as 8, an assumption), bytes 2·B·n·b; attention three kernels: the
+///   qkv projection (dense, B·T rows), one fused scaled-dot-product kernel
+///   (`F.scaled_dot_product_attention`, FlashAttention-style: q, k, v read once, the output
+///   written once, scores never stored) of 4·B·H·T²·d_h operations (QKᵀ and A·V) +
+///   5·B·H·T² (scale, max, exp, sum, divide), and the output projection; `token_pool` B·n
+///   (mean) or a copy (cls); a mixture of experts: the router (dense), routing (softmax and
+///   top-k, 5·B·T·E operations), each expert's fc1, GELU and fc2 at its expected
+///   B·T·k/E rows (balanced routing), and the gated combination (2·B·T·k·D operations,
+///   bytes B·T·D·b·(k + 1));
 /// - time = max(operations / peak, bytes / bandwidth): `compute` bound or `memory` bound;
 /// - energy = operations · (board power / peak) + 8 · bytes · energy per bit.
 /// Per inference: energy / B; latency is the batch's time (every request waits for it).
@@ -91,7 +105,8 @@ public struct GPURoofline: Sendable {
                 var skip = false
                 switch l {
                 case .dense(let d):
-                    out.append(layer(index: out.count, inputs: d.inputs, outputs: d.outputs, activation: fusedReLU, batch: batch, precision: precision, gpu: gpu))
+                    let rows = shape.count == 2 ? batch * shape[0] : batch
+                    out.append(layer(index: out.count, inputs: d.inputs, outputs: d.outputs, activation: fusedReLU, batch: rows, precision: precision, gpu: gpu))
                     skip = fusedReLU
                 case .conv2d(let c):
                     let p = Double(next[1] * next[2]), k = Double(c.fieldSize), o = Double(c.outChannels)
@@ -122,6 +137,39 @@ public struct GPURoofline: Sendable {
                     out.append(norm)
                 case .flatten, .dropout:
                     break
+                case .tokens, .classToken, .tokenPool(.cls):
+                    out.append(kernel(index: out.count, kind: l.kindName, operations: 0, bytes: b * (nIn + nOut) * e, precision: precision, gpu: gpu))
+                case .tokenPool(.mean):
+                    out.append(kernel(index: out.count, kind: l.kindName, operations: b * nIn, bytes: b * (nIn + nOut) * e, precision: precision, gpu: gpu))
+                case .positionalEmbedding:
+                    out.append(kernel(index: out.count, kind: l.kindName, operations: b * nIn, bytes: 2 * b * nIn * e + nIn * e, precision: precision, gpu: gpu))
+                case .layerNorm(let n):
+                    out.append(kernel(index: out.count, kind: l.kindName, operations: 7 * b * nIn, bytes: 2 * b * nIn * e + 2 * Double(n.dim) * e, precision: precision, gpu: gpu))
+                case .gelu:
+                    out.append(kernel(index: out.count, kind: l.kindName, operations: 10 * b * nIn, bytes: 2 * b * nIn * e, precision: precision, gpu: gpu))
+                case .attention(let a):
+                    let t = shape[0], rows = batch * t
+                    let tt = Double(t * t), h = Double(a.heads)
+                    out.append(layer(index: out.count, inputs: a.dim, outputs: 3 * a.dim, activation: false, batch: rows, precision: precision, gpu: gpu))
+                    out.append(kernel(
+                        index: out.count, kind: "attention_sdpa", operations: 4 * b * h * tt * Double(a.headDim) + 5 * b * h * tt,
+                        bytes: b * Double(t * 4 * a.dim) * e, precision: precision, gpu: gpu))
+                    out.append(layer(index: out.count, inputs: a.dim, outputs: a.dim, activation: false, batch: rows, precision: precision, gpu: gpu))
+                case .mixtureOfExperts(let m):
+                    let t = shape.count == 2 ? shape[0] : 1
+                    let tokens = Double(batch * t), k = Double(m.topK), ex = Double(m.experts.count)
+                    out.append(layer(index: out.count, inputs: m.dim, outputs: m.experts.count, activation: false, batch: batch * t, precision: precision, gpu: gpu))
+                    out.append(kernel(index: out.count, kind: "moe_routing", operations: 5 * tokens * ex, bytes: 2 * tokens * ex * e, precision: precision, gpu: gpu))
+                    let rows = max(1, Int((tokens * k / ex).rounded()))
+                    for _ in m.experts {
+                        out.append(layer(index: out.count, inputs: m.dim, outputs: m.hidden, activation: false, batch: rows, precision: precision, gpu: gpu))
+                        let n = Double(rows * m.hidden)
+                        out.append(kernel(index: out.count, kind: "gelu", operations: 10 * n, bytes: 2 * n * e, precision: precision, gpu: gpu))
+                        out.append(layer(index: out.count, inputs: m.hidden, outputs: m.dim, activation: false, batch: rows, precision: precision, gpu: gpu))
+                    }
+                    out.append(kernel(
+                        index: out.count, kind: "moe_combine", operations: 2 * tokens * k * Double(m.dim), bytes: tokens * Double(m.dim) * e * (k + 1),
+                        precision: precision, gpu: gpu))
                 }
                 shape = next
                 i += skip ? 2 : 1

@@ -12,3 +12,4 @@ import Darwin
 @inlinable @inline(__always) public func _logf(_ x: Float) -> Float { logf(x) }
 @inlinable @inline(__always) public func _powf(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 @inlinable @inline(__always) public func _sinhf(_ x: Float) -> Float { sinhf(x) }
+@inlinable @inline(__always) public func _erff(_ x: Float) -> Float { erff(x) }

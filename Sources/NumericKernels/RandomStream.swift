@@ -35,6 +35,9 @@ public enum RandomStream: UInt64, CaseIterable, Sendable {
     case denseInitialisation = 0x494E_4954
     /// Weight initialisation of convolution i: `[0x434F4E56, i]`.
     case convolutionInitialisation = 0x434F_4E56
+    /// Initial weights of transformer layer i (attention, mixture of experts, class token,
+    /// positional embedding): `[0x54524E53, i]` ("TRNS").
+    case transformerInitialisation = 0x5452_4E53
     /// Shuffling of training epoch e: `[0x53485546, e]` of the training seed.
     case shuffling = 0x5348_5546
     /// Hardware-aware weight noise of epoch e, batch b: `[0x48574131, e, b]`.

@@ -98,15 +98,16 @@ public struct Benchmark {
         // untimed.
         func operands(_ c: Matrix) throws -> [(Matrix, Matrix)] {
             if let ops = try folded.sgemmOperands(c) { return ops.map { ($0.input, $0.weight) } }
-            return folded.weightedLayers.map { _, w, vectors in
-                let n = c.rows * vectors
+            return folded.weightedLayers.map { wl in
+                let w = wl.weight
+                let n = c.rows * Int(wl.vectorsPerSample.rounded(.up))
                 return (Matrix(rows: n, columns: w.columns, values: (0..<(n * w.columns)).map { Float($0 % 17) / 17 }), w)
             }
         }
         // Kept across the timed runs when all batches' operands fit in 256 MiB (the MLP's:
         // 31 MB); a CNN's im2col matrices are remade per batch and pass instead.
         let operandBytes = chunks.reduce(0) { sum, c in
-            sum + folded.weightedLayers.reduce(0) { $0 + c.rows * $1.vectorsPerSample * $1.weight.columns * MemoryLayout<Float>.size }
+            sum + folded.weightedLayers.reduce(0) { $0 + c.rows * Int($1.vectorsPerSample.rounded(.up)) * $1.weight.columns * MemoryLayout<Float>.size }
         }
         let kept: [[(Matrix, Matrix)]]? = operandBytes <= 256 << 20 ? try chunks.map(operands) : nil
         func ceilingPass() throws -> Double {

@@ -94,7 +94,7 @@ public struct NetworkMemory: Sendable, Equatable {
             switch d.kind {
             case .linear:
                 weighted(p, outputs: d.outFeatures, inputs: d.inFeatures)
-                shape = [d.outFeatures]
+                shape = shape.count == 2 ? [shape[0], d.outFeatures] : [d.outFeatures]
             case .conv2d:
                 let field = MemoryBudget.product(d.inChannels, d.kernelSize, d.kernelSize)
                 weighted(p, outputs: d.outChannels, inputs: field)
@@ -116,7 +116,24 @@ public struct NetworkMemory: Sendable, Equatable {
                 walk(d.body, path: p + ".body", shape: &body, tileRows: tileRows, tileColumns: tileColumns)
                 walk(d.shortcut, path: p + ".shortcut", shape: &shortcut, tileRows: tileRows, tileColumns: tileColumns)
                 shape = body
-            case .batchNorm, .relu, .dropout: break
+            case .batchNorm, .relu, .dropout, .layerNorm, .gelu, .posEmbedding: break
+            case .tokens: if shape.count == 3 { shape = [MemoryBudget.product(shape[1], shape[2]), shape[0]] }
+            case .classToken: if shape.count == 2 { shape = [MemoryBudget.sum(shape[0], 1), shape[1]] }
+            case .tokenPool: shape = [shape.last ?? 1]
+            case .attention:
+                weighted(p + ".qkv", outputs: MemoryBudget.product(3, d.dim), inputs: d.dim)
+                weighted(p + ".proj", outputs: d.dim, inputs: d.dim)
+                // The qkv activations and one head's scores [T × T] at a time.
+                let t = shape.first ?? 1
+                note([3, t, d.dim])
+                note([t, t])
+            case .moe:
+                weighted(p + ".router", outputs: d.experts, inputs: d.dim)
+                for e in 0..<d.experts {
+                    weighted("\(p).experts.\(e).fc1", outputs: d.hidden, inputs: d.dim)
+                    weighted("\(p).experts.\(e).fc2", outputs: d.dim, inputs: d.hidden)
+                }
+                note(shape.dropLast() + [d.hidden])
             }
             note(shape)
         }

@@ -25,7 +25,8 @@ public struct AnalogSequentialNetwork: Sendable {
     public init(network: SequentialNetwork, spec: HardwareSpec, calibration: Matrix? = nil) throws {
         let folded = network.foldingBatchNorm()
         self.network = folded
-        self.units = try folded.weightedLayers.map { layer, w, _ in
+        self.units = try folded.weightedLayers.map { wl in
+            let (layer, w) = (wl.layer, wl.weight)
             var groups = [0..<w.columns]
             if case .conv2d(let c) = layer {
                 groups = Self.kernelAlignedGroups(channels: c.inChannels, kernelSize: c.kernelHeight * c.kernelWidth, tileRows: spec.tileRows, split: spec.splitLayers)
@@ -155,6 +156,11 @@ public struct SequentialReadout: Sendable {
                     }
                     addInPlace(&body.data, shortcut.data)
                     a = body
+                case .attention, .mixtureOfExperts:
+                    // Their matrices are units base, base + 1, … in site order.
+                    let base = unit
+                    a = try l.forward(a) { site, _, x in try mvm(x, unit: base + site, mode: &mode, rng: &rng, stats: &stats[base + site]) }
+                    unit += l.denseSites.count
                 case .relu:
                     relu(&a.data)  // in place: the activations are not shared
                     if unit > 0 { stats[unit - 1].operations.activations += a.data.values.count }
@@ -178,10 +184,10 @@ public struct SequentialReadout: Sendable {
     func weighted(_ layer: Layer, _ a: Tensor, read: (Matrix) throws -> [Matrix]) throws -> [Tensor] {
         switch layer {
         case .dense(let d):
-            try Layer.checkDense(d, a.shape)
-            var ys = try read(a.data)
+            let shape = try Layer.checkDense(d, a.shape)
+            var ys = try read(Matrix(rows: a.data.values.count / d.inputs, columns: d.inputs, values: a.data.values))
             for i in ys.indices { addBias(&ys[i], d.bias) }
-            return ys.map { Tensor(unchecked: $0, shape: [d.outputs]) }
+            return ys.map { Tensor(unchecked: Matrix(rows: a.batch, columns: shape.reduce(1, *), values: $0.values), shape: shape) }
         case .conv2d(let c):
             let g = try c.geometry(a.shape)
             let chunk = max(1, Self.chunkFloats / max(g.p * g.k, 1))

@@ -106,9 +106,12 @@ extension Layer {
         }
     }
 
-    /// A weighted layer or a residual block (which may hold weighted layers).
+    /// A weighted layer or a layer that may hold them (a residual block, attention, a
+    /// mixture of experts).
     var isWeightedOrBlock: Bool {
-        if case .residual = self { return true }
-        return isWeighted
+        switch self {
+        case .residual, .attention, .mixtureOfExperts: true
+        default: isWeighted
+        }
     }
 }

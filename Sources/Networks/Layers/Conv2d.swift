@@ -23,6 +23,8 @@ public struct Conv2d: Equatable, Sendable {
     public let padding: Int
     /// Dilation d ≥ 1 (both axes).
     public let dilation: Int
+    /// Analogue tiles or the digital periphery (`AnalogSequentialNetwork`).
+    public var placement: Placement = .analog
 
     /// - Parameters:
     ///   - weight: `[outChannels × inChannels·kernelHeight·kernelWidth]`.

@@ -1,16 +1,29 @@
 import NumericKernels
 
-/// A fully connected layer y = W·x + b.
+/// Where a weighted layer's matrix products run in an `AnalogSequentialNetwork`.
+public enum Placement: String, Equatable, Sendable, CaseIterable, Codable {
+    /// On analogue tiles (the default).
+    case analog
+    /// In the digital periphery, FP32, as in `SequentialNetwork.forward`.
+    case digital
+}
+
+/// A fully connected layer y = W·x + b (PyTorch's `nn.Linear`): on flat samples `[inputs]`,
+/// or on each token of a sequence `[T, inputs]` → `[T, outputs]`.
 public struct DenseLayer: Equatable, Sendable {
     /// Weights `[outputs × inputs]`.
     public var weight: Matrix
     /// Bias, `outputs` elements (always applied digitally).
     public var bias: [Float]
+    /// Analogue tiles or the digital periphery (`AnalogSequentialNetwork`); no effect on the
+    /// digital network.
+    public var placement: Placement = .analog
 
-    public init(weight: Matrix, bias: [Float]) {
+    public init(weight: Matrix, bias: [Float], placement: Placement = .analog) {
         precondition(bias.count == weight.rows, "bias has \(bias.count) elements for \(weight.rows) outputs")
         self.weight = weight
         self.bias = bias
+        self.placement = placement
     }
 
     public var inputs: Int { weight.columns }

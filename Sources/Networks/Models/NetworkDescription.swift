@@ -21,12 +21,23 @@ import NumericKernels
 /// (`kernel_size`, `stride` = kernel_size, `padding` = 0), `global_avg_pool`, `batch_norm`
 /// (`num_features`, optional; `eps` = 1e-5, `momentum` = 0.1), `relu`, `flatten`,
 /// `dropout` (`p` = 0.5), `residual` (`body`: layers, `shortcut`: layers, default the
-/// identity). Every layer with parameters takes a `name`, the prefix of its arrays in the
-/// weights file (PyTorch's `state_dict` key without `.weight`); without one it is named by
-/// its path, `layers.<i>` (inside a residual block `layers.<i>.body.<j>` or
-/// `.shortcut.<j>`). Arrays: `<name>.weight` and `<name>.bias` (linear `[out, in]`, conv2d
-/// `[out, in, kh, kw]`), batch norm `<name>.weight` (γ), `.bias` (β), `.running_mean`,
-/// `.running_var`.
+/// identity). Transformer layers (timm's names and layouts; docs/TRANSFORMERS.md):
+/// `tokens` (`[C, H, W]` → `[H·W, C]`), `class_token` (`dim`), `pos_embedding` (`tokens`,
+/// `dim`), `layer_norm` (`dim`, `eps` = 1e-5), `gelu`, `attention` (`dim`, `heads`,
+/// `precision` = fp32 | bf16 | int8), `token_pool` (`mode` = cls | mean), `moe` (`dim`,
+/// `hidden`, `experts`, `top_k` = 2, `normalize_top_k` = false, `balance_loss` = 0.01).
+/// `linear`, `conv2d`, `attention` and `moe` take `placement` = analog | digital (where an
+/// `AnalogSequentialNetwork` runs their matrices). Every layer with parameters takes a
+/// `name`, the prefix of its arrays in the weights file (PyTorch's `state_dict` key without
+/// `.weight`); without one it is named by its path, `layers.<i>` (inside a residual block
+/// `layers.<i>.body.<j>` or `.shortcut.<j>`). Arrays: `<name>.weight` and `<name>.bias`
+/// (linear `[out, in]`, conv2d `[out, in, kh, kw]`, layer norm `[dim]`), batch norm
+/// `<name>.weight` (γ), `.bias` (β), `.running_mean`, `.running_var`; class token and
+/// positional embedding the array `<name>` itself (`[1, 1, dim]`, `[1, tokens, dim]`;
+/// unnamed: `layers.<i>.weight`); attention `<name>.qkv.weight` `[3·dim, dim]`,
+/// `.qkv.bias`, `.proj.weight` `[dim, dim]`, `.proj.bias`; moe `<name>.router.weight`
+/// `[experts, dim]`, `.router.bias`, `<name>.experts.<e>.fc1.weight` `[hidden, dim]`,
+/// `.fc1.bias`, `.fc2.weight` `[dim, hidden]`, `.fc2.bias`.
 public struct NetworkDescription: Equatable, Sendable, Codable {
     public var inputShape: [Int]
     public var layers: [LayerDescription]
@@ -102,7 +113,7 @@ public struct NetworkDescription: Equatable, Sendable, Codable {
         func walk(_ ls: [LayerDescription], _ path: String) {
             for (i, l) in ls.enumerated() {
                 let p = "\(path).\(i)"
-                for suffix in ["weight", "bias", "running_mean", "running_var"] {
+                for suffix in l.arraySuffixes {
                     if let n = l.arrayNames[suffix] { out[p + "." + suffix] = n } else if let n = l.name { out[p + "." + suffix] = n + "." + suffix }
                 }
                 walk(l.body, p + ".body")
@@ -161,6 +172,7 @@ public struct NetworkDescription: Equatable, Sendable, Codable {
                     layer.weight = Matrix(rows: d.outFeatures, columns: d.inFeatures, values: w)
                 }
                 if d.bias || arrays?[name + ".bias"] != nil, let b = try array("bias", [d.outFeatures]) { layer.bias = b }
+                layer.placement = d.placement
                 out.append(.dense(layer))
             case .conv2d:
                 counter += 1
@@ -172,6 +184,7 @@ public struct NetworkDescription: Equatable, Sendable, Codable {
                 }
                 // bias: false needs no array but accepts one (aimc saves a zero bias).
                 if d.bias || arrays?[name + ".bias"] != nil, let b = try array("bias", [d.outChannels]) { c.bias = b }
+                c.placement = d.placement
                 out.append(.conv2d(c))
             case .maxPool: out.append(.pool(Pool2d(.max, kernel: d.kernelSize, stride: d.strideGiven ? d.stride : nil, padding: d.padding)))
             case .avgPool: out.append(.pool(Pool2d(.average, kernel: d.kernelSize, stride: d.strideGiven ? d.stride : nil, padding: d.padding)))
@@ -192,6 +205,46 @@ public struct NetworkDescription: Equatable, Sendable, Codable {
             case .relu: out.append(.relu)
             case .flatten: out.append(.flatten)
             case .dropout: out.append(.dropout(d.p))
+            case .tokens: out.append(.tokens)
+            case .gelu: out.append(.gelu)
+            case .tokenPool: out.append(.tokenPool(d.poolMode))
+            case .classToken:
+                counter += 1
+                var c = ClassToken(dim: d.dim, seed: seed, index: counter)
+                if let v = try array("weight", [1, 1, d.dim]) { c.value = v }
+                out.append(.classToken(c))
+            case .posEmbedding:
+                counter += 1
+                var e = PositionalEmbedding(tokens: d.tokenCount, dim: d.dim, seed: seed, index: counter)
+                if let v = try array("weight", [1, d.tokenCount, d.dim]) { e.value = Matrix(rows: d.tokenCount, columns: d.dim, values: v) }
+                out.append(.positionalEmbedding(e))
+            case .layerNorm:
+                var n = LayerNorm(dim: d.dim, epsilon: d.eps)
+                if let w = try array("weight", [d.dim]) { n.scale = w }
+                if let b = try array("bias", [d.dim]) { n.shift = b }
+                out.append(.layerNorm(n))
+            case .attention:
+                counter += 1
+                var a = MultiHeadAttention(dim: d.dim, heads: d.heads, precision: d.precision, seed: seed, index: counter)
+                try load(&a.qkv, "qkv", array)
+                try load(&a.proj, "proj", array)
+                a.qkv.placement = d.placement
+                a.proj.placement = d.placement
+                out.append(.attention(a))
+            case .moe:
+                counter += 1
+                var m = MixtureOfExperts(
+                    dim: d.dim, hidden: d.hidden, experts: d.experts, topK: d.topK, normalizeTopK: d.normalizeTopK,
+                    balanceLoss: d.balanceLoss, seed: seed, index: counter)
+                try load(&m.router, "router", array)
+                m.router.placement = d.placement
+                for e in m.experts.indices {
+                    try load(&m.experts[e].fc1, "experts.\(e).fc1", array)
+                    try load(&m.experts[e].fc2, "experts.\(e).fc2", array)
+                    m.experts[e].fc1.placement = d.placement
+                    m.experts[e].fc2.placement = d.placement
+                }
+                out.append(.mixtureOfExperts(m))
             case .residual:
                 var bodyShape = shape, shortcutShape = shape
                 let body = try build(d.body, path: p + ".body", shape: &bodyShape, arrays: arrays, file: file, seed: seed, counter: &counter, used: &used)
@@ -201,6 +254,12 @@ public struct NetworkDescription: Equatable, Sendable, Codable {
         }
         return out
     }
+
+    /// Reads `<prefix>.weight` and `<prefix>.bias` into `d` (when arrays are given).
+    static func load(_ d: inout DenseLayer, _ prefix: String, _ array: (String, [Int]) throws -> [Float]?) throws {
+        if let w = try array(prefix + ".weight", [d.outputs, d.inputs]) { d.weight = Matrix(rows: d.outputs, columns: d.inputs, values: w) }
+        if let b = try array(prefix + ".bias", [d.outputs]) { d.bias = b }
+    }
 }
 
 /// One layer of a `NetworkDescription` (see there for types and keys).
@@ -209,6 +268,8 @@ public struct LayerDescription: Equatable, Sendable, Codable {
         case linear, conv2d
         case maxPool = "max_pool", avgPool = "avg_pool", globalAvgPool = "global_avg_pool"
         case batchNorm = "batch_norm", relu, flatten, dropout, residual
+        case tokens, classToken = "class_token", posEmbedding = "pos_embedding", layerNorm = "layer_norm", gelu, attention
+        case tokenPool = "token_pool", moe
     }
     public var kind: Kind
     public var name: String? = nil
@@ -223,10 +284,31 @@ public struct LayerDescription: Equatable, Sendable, Codable {
     public var p: Float = 0.5
     public var body: [LayerDescription] = []
     public var shortcut: [LayerDescription] = []
+    /// Token width (layer norm, class token, positional embedding, attention, moe).
+    public var dim = 0
+    /// Tokens of a positional embedding (YAML `tokens`).
+    public var tokenCount = 0
+    public var heads = 1
+    public var precision: AttentionPrecision = .fp32
+    public var poolMode: TokenPool = .cls
+    public var experts = 0, hidden = 0, topK = 2
+    public var normalizeTopK = false
+    public var balanceLoss: Float = 0.01
+    public var placement: Placement = .analog
     /// Whole array names for some of this layer's arrays, by suffix (`weight`, `bias`, …),
-    /// instead of `<name>.<suffix>`: the MLP's `W0`, `b0` (`Architectures.mlp`). Set in
-    /// code, not read from architecture files.
+    /// instead of `<name>.<suffix>`: the MLP's `W0`, `b0` (`Architectures.mlp`), a named
+    /// class token's or positional embedding's `<name>`.
     public var arrayNames: [String: String] = [:]
+
+    /// The suffixes of this layer's arrays (after `<name>.`).
+    var arraySuffixes: [String] {
+        switch kind {
+        case .attention: ["qkv.weight", "qkv.bias", "proj.weight", "proj.bias"]
+        case .moe: ["router.weight", "router.bias"] + (0..<experts).flatMap { e in ["fc1", "fc2"].flatMap { ["experts.\(e).\($0).weight", "experts.\(e).\($0).bias"] } }
+        case .classToken, .posEmbedding: ["weight"]
+        default: ["weight", "bias", "running_mean", "running_var"]
+        }
+    }
 
     public init(_ kind: Kind) { self.kind = kind }
 
@@ -287,12 +369,23 @@ public struct LayerDescription: Equatable, Sendable, Codable {
         "global_avg_pool": .globalAvgPool, "adaptive_avg_pool": .globalAvgPool,
         "batch_norm": .batchNorm, "batch_norm1d": .batchNorm, "batch_norm2d": .batchNorm, "batchnorm": .batchNorm,
         "relu": .relu, "flatten": .flatten, "dropout": .dropout, "residual": .residual,
+        "tokens": .tokens, "class_token": .classToken, "cls_token": .classToken, "pos_embedding": .posEmbedding,
+        "pos_embed": .posEmbedding, "layer_norm": .layerNorm, "layernorm": .layerNorm, "gelu": .gelu,
+        "attention": .attention, "multi_head_attention": .attention, "token_pool": .tokenPool, "moe": .moe,
+        "mixture_of_experts": .moe,
     ]
 
     static func keys(_ k: Kind) -> [String] {
         switch k {
-        case .linear: ["in_features", "out_features", "bias"]
-        case .conv2d: ["in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "bias"]
+        case .linear: ["in_features", "out_features", "bias", "placement"]
+        case .conv2d: ["in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "bias", "placement"]
+        case .classToken: ["dim"]
+        case .posEmbedding: ["tokens", "dim"]
+        case .layerNorm: ["dim", "eps"]
+        case .attention: ["dim", "heads", "precision", "placement"]
+        case .tokenPool: ["mode"]
+        case .moe: ["dim", "hidden", "experts", "top_k", "normalize_top_k", "balance_loss", "placement"]
+        case .tokens, .gelu: []
         case .maxPool, .avgPool: ["kernel_size", "stride", "padding"]
         case .batchNorm: ["num_features", "eps", "momentum"]
         case .dropout: ["p"]
@@ -338,10 +431,20 @@ public struct LayerDescription: Equatable, Sendable, Codable {
             }
             return Float(x)
         }
-        if let b = m["bias"] {
-            guard let flag = b as? Bool else { throw NetworksError(.fileFormat, "\(file): \(path).bias = \(b) must be true or false") }
-            d.bias = flag
+        func flag(_ key: String) throws -> Bool? {
+            guard let b = m[key] else { return nil }
+            guard let f = b as? Bool else { throw NetworksError(.fileFormat, "\(file): \(path).\(key) = \(b) must be true or false") }
+            return f
         }
+        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+            guard let v = m[key] else { return nil }
+            guard let s = v as? String, let c = T(rawValue: s.lowercased()) else {
+                throw NetworksError(.fileFormat, "\(file): \(path).\(key) = \(v) is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return c
+        }
+        if let b = try flag("bias") { d.bias = b }
+        if let p = try choice("placement", Placement.self) { d.placement = p }
         switch kind {
         case .linear:
             d.inFeatures = try int("in_features", min: 1, required: true)!
@@ -378,8 +481,36 @@ public struct LayerDescription: Equatable, Sendable, Codable {
                 guard let sl = s as? [Any] else { throw NetworksError(.fileFormat, "\(file): \(path).shortcut must be a list of layers (empty: identity)") }
                 d.shortcut = try NetworkDescription.parseLayers(sl, path: path + ".shortcut", file: file)
             }
-        case .globalAvgPool, .relu, .flatten: break
+        case .classToken:
+            d.dim = try int("dim", min: 1, required: true)!
+        case .posEmbedding:
+            d.tokenCount = try int("tokens", min: 1, required: true)!
+            d.dim = try int("dim", min: 1, required: true)!
+        case .layerNorm:
+            d.dim = try int("dim", min: 1, required: true)!
+            d.eps = try float("eps", 1e-12...1) ?? 1e-5
+        case .attention:
+            d.dim = try int("dim", min: 1, required: true)!
+            d.heads = try int("heads", min: 1, required: true)!
+            guard d.dim % d.heads == 0 else {
+                throw NetworksError(.fileFormat, "\(file): \(path): heads = \(d.heads) must divide dim = \(d.dim)")
+            }
+            d.precision = try choice("precision", AttentionPrecision.self) ?? .fp32
+        case .tokenPool:
+            d.poolMode = try choice("mode", TokenPool.self) ?? .cls
+        case .moe:
+            d.dim = try int("dim", min: 1, required: true)!
+            d.hidden = try int("hidden", min: 1, required: true)!
+            d.experts = try int("experts", min: 1, required: true)!
+            d.topK = try int("top_k", min: 1) ?? min(2, d.experts)
+            guard d.topK <= d.experts else {
+                throw NetworksError(.fileFormat, "\(file): \(path).top_k = \(d.topK) must be at most experts = \(d.experts)")
+            }
+            d.normalizeTopK = try flag("normalize_top_k") ?? false
+            d.balanceLoss = try float("balance_loss", 0...100) ?? 0.01
+        case .globalAvgPool, .relu, .flatten, .tokens, .gelu: break
         }
+        if [.classToken, .posEmbedding].contains(kind), let n = d.name { d.arrayNames["weight"] = n }
         return d
     }
 }

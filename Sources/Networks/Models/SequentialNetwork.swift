@@ -106,24 +106,38 @@ public struct SequentialNetwork: Equatable, Sendable {
         }
     }
 
-    /// Multiply-accumulates of the weighted layers per sample.
+    /// Multiply-accumulates of the weighted layers per sample (a mixture of experts' at
+    /// balanced routing, see `weightedLayers`), rounded.
     public var macsPerInference: Int {
-        weightedLayers.reduce(0) { $0 + $1.weight.rows * $1.weight.columns * $1.vectorsPerSample }
+        Int(weightedLayers.reduce(0.0) { $0 + Double($1.weight.rows * $1.weight.columns) * $1.vectorsPerSample }.rounded())
     }
 
-    /// The dense and convolutional layers (those that run on tiles), depth first (a
-    /// residual block's body before its shortcut): each one's matrix `[outputs × inputs]`
-    /// (a convolution's `[outChannels × inChannels·kh·kw]`) and the MVMs it performs per
-    /// sample (a convolution's output pixels, 1 for a dense layer). Empty when the layers
-    /// do not chain.
-    public var weightedLayers: [(layer: Layer, weight: Matrix, vectorsPerSample: Int)] {
-        var out: [(layer: Layer, weight: Matrix, vectorsPerSample: Int)] = []
+    /// The weight matrices that run on tiles, depth first (a residual block's body before
+    /// its shortcut; attention's qkv then proj; a mixture of experts' router, then each
+    /// expert's fc1 and fc2): each one's layer (`.dense` or `.conv2d`), matrix `[outputs ×
+    /// inputs]` (a convolution's `[outChannels × inChannels·kh·kw]`) and the MVMs it performs
+    /// per sample: a convolution's output pixels, a dense layer's tokens (1 on flat
+    /// samples), an expert's expected tokens under balanced routing T·k/E (the actual
+    /// count depends on the data). Empty when the layers do not chain.
+    public var weightedLayers: [WeightedLayer] {
+        var out: [WeightedLayer] = []
         func walk(_ layers: [Layer], _ shape: [Int]) throws -> [Int] {
             var s = shape
             for l in layers {
+                let tokens = Double(s.count == 2 ? s[0] : 1)
                 switch l {
-                case .dense(let d): out.append((l, d.weight, 1))
-                case .conv2d(let c): out.append((l, c.weight, try c.outputShape(s).dropFirst().reduce(1, *)))
+                case .dense(let d): out.append(WeightedLayer(l, d.weight, tokens))
+                case .conv2d(let c): out.append(WeightedLayer(l, c.weight, Double(try c.outputShape(s).dropFirst().reduce(1, *))))
+                case .attention(let a):
+                    out.append(WeightedLayer(.dense(a.qkv), a.qkv.weight, tokens))
+                    out.append(WeightedLayer(.dense(a.proj), a.proj.weight, tokens))
+                case .mixtureOfExperts(let m):
+                    out.append(WeightedLayer(.dense(m.router), m.router.weight, tokens))
+                    let share = tokens * Double(m.topK) / Double(m.experts.count)
+                    for e in m.experts {
+                        out.append(WeightedLayer(.dense(e.fc1), e.fc1.weight, share))
+                        out.append(WeightedLayer(.dense(e.fc2), e.fc2.weight, share))
+                    }
                 case .residual(let r):
                     _ = try walk(r.body, s)
                     _ = try walk(r.shortcut, s)
@@ -137,18 +151,19 @@ public struct SequentialNetwork: Equatable, Sendable {
     }
 
     /// The operands that `forward(x)` hands to sgemm, in order: each weighted layer's input
-    /// (a convolution's im2col matrix `[batch·pixels × inChannels·kh·kw]`) and its matrix
-    /// `[outputs × inputs]` (what `aimc bench` times as the ceiling). Nil when a weighted
-    /// layer sits inside a residual block.
+    /// (a convolution's im2col matrix `[batch·pixels × inChannels·kh·kw]`, a dense layer's
+    /// `[batch·tokens × inputs]`) and its matrix `[outputs × inputs]` (what `aimc bench`
+    /// times as the ceiling). Nil when a weighted layer sits inside a residual block or in
+    /// an attention or mixture-of-experts layer.
     /// - Throws: `NetworksError(.shape)` for an input of the wrong size.
     public func sgemmOperands(_ x: Matrix) throws -> [(input: Matrix, weight: Matrix)]? {
         var a = try input(x)
         var out: [(input: Matrix, weight: Matrix)] = []
         for l in layers {
             switch l {
-            case .dense(let d): out.append((a.data, d.weight))
+            case .dense(let d): out.append((Matrix(rows: a.data.values.count / d.inputs, columns: d.inputs, values: a.data.values), d.weight))
             case .conv2d(let c): out.append((Conv2d.im2col(a.data, try c.geometry(a.shape)), c.weight))
-            case .residual where l.containsWeights: return nil
+            case .residual where l.containsWeights, .attention, .mixtureOfExperts: return nil
             default: break
             }
             a = try l.forward(a)
@@ -175,12 +190,14 @@ public struct SequentialNetwork: Equatable, Sendable {
     }
 
     static func collect(_ layers: [Layer], path: String, into out: inout [(String, NumpyArray)]) {
+        func dense(_ d: DenseLayer, _ n: String) {
+            out.append(("\(n).weight", NumpyArray(floats: d.weight.values, shape: [d.outputs, d.inputs])))
+            out.append(("\(n).bias", NumpyArray(floats: d.bias, shape: [d.outputs])))
+        }
         for (i, l) in layers.enumerated() {
             let n = "\(path).\(i)"
             switch l {
-            case .dense(let d):
-                out.append(("\(n).weight", NumpyArray(floats: d.weight.values, shape: [d.outputs, d.inputs])))
-                out.append(("\(n).bias", NumpyArray(floats: d.bias, shape: [d.outputs])))
+            case .dense(let d): dense(d, n)
             case .conv2d(let c):
                 out.append(("\(n).weight", NumpyArray(floats: c.weight.values, shape: [c.outChannels, c.inChannels, c.kernelHeight, c.kernelWidth])))
                 out.append(("\(n).bias", NumpyArray(floats: c.bias, shape: [c.outChannels])))
@@ -192,6 +209,20 @@ public struct SequentialNetwork: Equatable, Sendable {
             case .residual(let r):
                 collect(r.body, path: n + ".body", into: &out)
                 collect(r.shortcut, path: n + ".shortcut", into: &out)
+            case .classToken(let c): out.append(("\(n).weight", NumpyArray(floats: c.value, shape: [1, 1, c.dim])))
+            case .positionalEmbedding(let p): out.append(("\(n).weight", NumpyArray(floats: p.value.values, shape: [1, p.tokens, p.dim])))
+            case .layerNorm(let ln):
+                out.append(("\(n).weight", NumpyArray(floats: ln.scale, shape: [ln.dim])))
+                out.append(("\(n).bias", NumpyArray(floats: ln.shift, shape: [ln.dim])))
+            case .attention(let a):
+                dense(a.qkv, n + ".qkv")
+                dense(a.proj, n + ".proj")
+            case .mixtureOfExperts(let m):
+                dense(m.router, n + ".router")
+                for (e, x) in m.experts.enumerated() {
+                    dense(x.fc1, "\(n).experts.\(e).fc1")
+                    dense(x.fc2, "\(n).experts.\(e).fc2")
+                }
             default: break
             }
         }
@@ -200,5 +231,28 @@ public struct SequentialNetwork: Equatable, Sendable {
     /// Saves the parameters (`namedArrays()`) as float32 `.npz`, atomically.
     public func save(npz url: URL) throws {
         try NPZ.write(namedArrays(), to: url)
+    }
+}
+
+/// A weight matrix that runs on tiles (see `SequentialNetwork.weightedLayers`).
+public struct WeightedLayer: Sendable {
+    /// `.dense` or `.conv2d`.
+    public var layer: Layer
+    /// `[outputs × inputs]`.
+    public var weight: Matrix
+    /// MVMs per sample (an expert's: the expected count under balanced routing).
+    public var vectorsPerSample: Double
+    public var placement: Placement {
+        switch layer {
+        case .dense(let d): d.placement
+        case .conv2d(let c): c.placement
+        default: .analog
+        }
+    }
+
+    init(_ layer: Layer, _ weight: Matrix, _ vectorsPerSample: Double) {
+        self.layer = layer
+        self.weight = weight
+        self.vectorsPerSample = vectorsPerSample
     }
 }
