@@ -43,7 +43,9 @@ layers.npz: parameters under `<layer>.<timm name>`, input `in.<case>` with shape
   GELU (exact, erf): in.gelu [1, 406] (−10 … 10 in steps of 0.05, ±1e-3, 1e-6, ±30) → out.gelu
   attention (dim 16, heads 4, head dim 4): attn.qkv.weight [48, 16], attn.qkv.bias [48],
       attn.proj.weight [16, 16], attn.proj.bias [16]; in.attention [3, 6, 16] →
-      out.attention_fp32, out.attention_bf16, out.attention_int8 [3, 6, 16]
+      out.attention_fp32, out.attention_bf16, out.attention_int8 [3, 6, 16];
+      attn_ties.* the same with qkv = [I; I; I], bias 0: in.attention_ties [3, 6, 16] →
+      out.attention_ties_int8, where every q, k, v element lies exactly on an int8 tie
   mixture of experts (dim 16, hidden 32, 5 experts): moe.router.weight [5, 16],
       moe.router.bias [5], moe.experts.<e>.fc1.weight [32, 16], .fc1.bias [32],
       .fc2.weight [16, 32], .fc2.bias [16]; in.moe [4, 6, 16] → out.moe_k1, out.moe_k1_norm,
@@ -61,7 +63,9 @@ dyadic rationals (x = i/8, w = j/64), so q, k and v are exact in FP32 (some lie 
 bfloat16 tie and check round-to-even); every probability is ≥ 16 FP32 ulps from a bfloat16
 rounding midpoint and every x/s is ≥ 1e-3 from a half-integer, so an FP32 softmax differing
 from float64 by a few ulps rounds identically. Head dim 4 makes hd^-½ = 0.5 a power of two,
-so scaling q before or after quantisation gives the same numbers.
+so scaling q before or after quantisation gives the same numbers. The ties fixture has q = k =
+v = x = (n + ½)/64 with max|x| = 127/64 per (sample, head): s = 1/64 exactly and every x/s is
+exactly n + ½, so it checks half-away-from-zero rounding (half to even fails it).
 """
 import json
 import math
@@ -235,18 +239,20 @@ def softmax(s):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def int8_quantise(x):
+def int8_quantise(x, half_even=False):
     """Symmetric per-(sample, head) int8 quantisation of x [B, H, R, C], in FP32 as the design
-    states: s = max|x|/127, q = round(x/s) half away from zero, clamped to ±127.
+    states: s = max|x|/127, q = round(x/s) half away from zero (half to even with `half_even`,
+    only to show that a fixture tells the two apart), clamped to ±127.
     Returns (q as float64 integers, s [B, H, 1, 1] float64, r = x/s in FP32 for margin checks)."""
     x32 = np.asarray(x, dtype=np.float32)
     s = (np.abs(x32).max(axis=(2, 3), keepdims=True) / np.float32(127)).astype(np.float32)
     r = x32 / s
-    q = np.clip(np.sign(r) * np.floor(np.abs(r) + np.float32(0.5)), -127, 127)
+    q = np.rint(r) if half_even else np.sign(r) * np.floor(np.abs(r) + np.float32(0.5))
+    q = np.clip(q, -127, 127)
     return f64(q), f64(s), r
 
 
-def attention(x, p, name, heads, precision="fp32", checks=None):
+def attention(x, p, name, heads, precision="fp32", checks=None, half_even=False):
     """timm Attention on x [B, T, D]; `p` holds `name`.qkv/.proj arrays. `checks`, when a dict,
     collects the intermediate values whose rounding must be well conditioned."""
     B, T, D = x.shape
@@ -266,12 +272,13 @@ def attention(x, p, name, heads, precision="fp32", checks=None):
             checks["bf16_a"] = np.asarray(a, dtype=np.float32)
         o = bf16(a) @ bf16(v)
     elif precision == "int8":
-        (qq, sq, rq), (kq, sk, rk), (vq, sv, rv) = int8_quantise(q), int8_quantise(k), int8_quantise(v)
+        (qq, sq, rq), (kq, sk, rk), (vq, sv, rv) = (int8_quantise(t, half_even) for t in (q, k, v))
         a = softmax((qq @ kq.transpose(0, 1, 3, 2)) * (sq * sk) * scale)
-        aq, sa, ra = int8_quantise(a)
+        aq, sa, ra = int8_quantise(a, half_even)
         o = (aq @ vq) * (sa * sv)
         if checks is not None:
-            checks["int8_r"] = np.concatenate([r.ravel() for r in (rq, rk, rv, ra)])
+            checks["int8_r_qkv"] = np.concatenate([r.ravel() for r in (rq, rk, rv)])
+            checks["int8_r_a"] = ra.ravel()
     else:
         raise ValueError(precision)
     o = o.transpose(0, 2, 1, 3).reshape(B, T, D)                             # heads concatenated
@@ -361,13 +368,40 @@ def attention_fixture():
         low = checks["bf16_a"].view(np.uint32) & 0xFFFF
         bf16_ok = (np.abs(low.astype(np.int64) - 0x8000) > 16).all()
         ties = int(((checks["bf16_qkv"].view(np.uint32) & 0xFFFF) == 0x8000).sum())
-        r = np.abs(checks["int8_r"].astype(np.float64))
+        r = np.abs(np.concatenate([checks["int8_r_qkv"], checks["int8_r_a"]]).astype(np.float64))
         int8_ok = (np.abs(r - np.floor(r) - 0.5) > 1e-3).all()
         scale = np.abs(out["fp32"]).max()
         distinct = all(np.abs(out[pr] - out["fp32"]).max() > 1e-3 * scale for pr in ("bf16", "int8"))
         if bf16_ok and int8_ok and ties > 0 and distinct:
             return p, x, out
     raise SystemExit("no attention fixture seed found")
+
+
+def attention_ties_fixture():
+    """q = k = v = x (qkv weight [I; I; I], bias 0) with x = (n + ½)/64 and one element of each
+    (sample, head) block ±127/64: s = 1/64 exactly, so every other x/s is exactly n + ½ and
+    the int8 rule's half-away-from-zero rounding decides it (half to even would differ by more
+    than 1e-3 of the largest output). The probabilities are ≥ 1e-3 from a half-integer level."""
+    for seed in range(300, 1000):
+        rng = np.random.default_rng(seed)
+        x = (rng.integers(-64, 64, (3, 6, 16)) + 0.5) / 64
+        for b in range(3):
+            for h in range(4):
+                x[b, rng.integers(6), 4 * h + rng.integers(4)] = rng.choice([-1, 1]) * 127 / 64
+        x = x.astype(np.float32)
+        p = {"attn_ties.qkv.weight": np.tile(np.eye(16), (3, 1)).astype(np.float32),
+             "attn_ties.qkv.bias": np.zeros(48, dtype=np.float32),
+             "attn_ties.proj.weight": (rng.standard_normal((16, 16)) / 4).astype(np.float32),
+             "attn_ties.proj.bias": (0.1 * rng.standard_normal(16)).astype(np.float32)}
+        checks = {}
+        y = attention(f64(x), p, "attn_ties", 4, "int8", checks)
+        even = attention(f64(x), p, "attn_ties", 4, "int8", half_even=True)
+        r = np.abs(checks["int8_r_qkv"].astype(np.float64))
+        assert ((r == 127) | (r - np.floor(r) == 0.5)).all()
+        ra = np.abs(checks["int8_r_a"].astype(np.float64))
+        if (np.abs(ra - np.floor(ra) - 0.5) > 1e-3).all() and np.abs(y - even).max() > 1e-3 * np.abs(y).max():
+            return p, x, y
+    raise SystemExit("no attention ties fixture seed found")
 
 
 def moe_fixture():
@@ -441,6 +475,11 @@ def layer_fixtures():
     f["in.attention"] = x
     for pr, y in out.items():
         f["out.attention_" + pr] = y.astype(np.float32)
+
+    p, x, y = attention_ties_fixture()
+    f.update(p)
+    f["in.attention_ties"] = x
+    f["out.attention_ties_int8"] = y.astype(np.float32)
 
     p, x, out = moe_fixture()
     f.update(p)

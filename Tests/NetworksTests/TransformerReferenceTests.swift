@@ -52,8 +52,9 @@ import Networks
         LayerCase(output: "pos_embedding", input: "pos_embedding", layer: #"{"type": "pos_embedding", "name": "pos_embed", "tokens": 5, "dim": 16}"#, tolerance: .exact),
         // Token 0, copied.
         LayerCase(output: "token_pool_cls", input: "token_pool", layer: #"{"type": "token_pool", "mode": "cls"}"#, tolerance: .exact),
-        // A mean of 5 FP32 values: ≤ 5 roundings of ≤ ½ ulp(max|x|) each, about 4e-7·max|x|.
-        LayerCase(output: "token_pool_mean", input: "token_pool", layer: #"{"type": "token_pool", "mode": "mean"}"#, tolerance: .relativeToMax(2e-6)),
+        // A mean of 5 FP32 values: 5 roundings of ≤ ½ ulp of a partial sum each, a few 1e-7 of
+        // max|x| ≈ 3·max|ref|.
+        LayerCase(output: "token_pool_mean", input: "token_pool", layer: #"{"type": "token_pool", "mode": "mean"}"#, tolerance: .relativeToMax(1e-5)),
         // Mean and variance of 16 values, a square root and an affine map in FP32: a few
         // ulps of relative error, ~1e-6 of the largest output. Sample 1 token 2 has σ² = 1e-6,
         // so eps = 1e-5 (inside the square root) dominates there: a misplaced or missing eps
@@ -74,6 +75,9 @@ import Networks
         LayerCase(output: "attention_fp32", input: "attention", layer: #"{"type": "attention", "name": "attn", "dim": 16, "heads": 4}"#, tolerance: .relativeToMax(1e-5)),
         LayerCase(output: "attention_bf16", input: "attention", layer: #"{"type": "attention", "name": "attn", "dim": 16, "heads": 4, "precision": "bf16"}"#, tolerance: .relativeToMax(1e-5)),
         LayerCase(output: "attention_int8", input: "attention", layer: #"{"type": "attention", "name": "attn", "dim": 16, "heads": 4, "precision": "int8"}"#, tolerance: .relativeToMax(1e-5)),
+        // q = k = v = x with every x/s exactly n + ½ (s = 1/64 exact): the design's int8 rule
+        // rounds half away from zero; half to even differs by > 1e-3·max|ref| here.
+        LayerCase(output: "attention_ties_int8", input: "attention_ties", layer: #"{"type": "attention", "name": "attn_ties", "dim": 16, "heads": 4, "precision": "int8"}"#, tolerance: .relativeToMax(1e-5)),
         // Routing is well conditioned (every top-k boundary has a probability margin ≥ 1e-4,
         // or is the exact tie of experts 1 and 2, which must go to expert 1), so only the FP32
         // rounding of the router softmax and the experts remains, ~1e-6 of the largest output.
