@@ -98,7 +98,8 @@ import Networks
             let layer = try Self.tree(json: c.layer)
             let name = (layer as? [String: Any])?["name"] as? String
             let arrays = fixtures.filter { k, _ in name.map { k == $0 || k.hasPrefix($0 + ".") } ?? false }
-            let description = try NetworkDescription.parse(["input": Array(x.shape.dropFirst()), "layers": [layer]], file: "layers.npz \(c.output)")
+            let tree: [String: Any] = ["input": Array(x.shape.dropFirst()), "layers": [layer]]
+            let description = try NetworkDescription.parse(tree, file: "layers.npz \(c.output)")
             let net = try description.build(arrays: arrays, file: "layers.npz")
             let batch = x.shape[0]
             let y = try net.forward(Matrix(rows: batch, columns: x.count / batch, values: x.floats()))
