@@ -75,8 +75,8 @@ import Networks
         LayerCase(output: "attention_fp32", input: "attention", layer: #"{"type": "attention", "name": "attn", "dim": 16, "heads": 4}"#, tolerance: .relativeToMax(1e-5)),
         LayerCase(output: "attention_bf16", input: "attention", layer: #"{"type": "attention", "name": "attn", "dim": 16, "heads": 4, "precision": "bf16"}"#, tolerance: .relativeToMax(1e-5)),
         LayerCase(output: "attention_int8", input: "attention", layer: #"{"type": "attention", "name": "attn", "dim": 16, "heads": 4, "precision": "int8"}"#, tolerance: .relativeToMax(1e-5)),
-        // q = k = v = x with every x/s exactly n + ½ (s = 1/64 exact): the design's int8 rule
-        // rounds half away from zero; half to even differs by > 1e-3·max|ref| here.
+        // q = k = v = x with every x/s exactly n + ½ (s = 1/64 exact): the int8 rule
+        // rounds half to even; half away from zero differs by > 1e-3·max|ref| here.
         LayerCase(output: "attention_ties_int8", input: "attention_ties", layer: #"{"type": "attention", "name": "attn_ties", "dim": 16, "heads": 4, "precision": "int8"}"#, tolerance: .relativeToMax(1e-5)),
         // Routing is well conditioned (every top-k boundary has a probability margin ≥ 1e-4,
         // or is the exact tie of experts 1 and 2, which must go to expert 1), so only the FP32
