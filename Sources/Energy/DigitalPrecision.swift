@@ -36,9 +36,13 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
     }
 
     /// Logits `[batch × classes]` of `x` `[batch × inputCount]` with `network` in this
-    /// format (batch norm folded first, as on the GPU at inference). Convolutions are
-    /// treated as dense layers over each sample's whole input: INT8 takes one scale per
-    /// sample's input tensor; BF16 rounds every layer's output.
+    /// format (batch norm folded first, as on the GPU at inference). Convolutions and dense
+    /// layers on token sequences are treated as dense layers over each sample's whole
+    /// input: INT8 takes one scale per sample's input tensor; BF16 rounds every layer's
+    /// output. The matrices inside attention and mixture-of-experts layers quantise their
+    /// inputs per token (one INT8 scale per row, the usual per-token activation scaling of
+    /// INT8 transformer inference) or round them to BF16; attention's own QKᵀ and A·V keep
+    /// the layer's `precision`.
     /// - Throws: `NetworksError(.shape)` for an input of the wrong size.
     public func forward(_ network: SequentialNetwork, _ x: Matrix) throws -> Matrix {
         let net = network.foldingBatchNorm()
@@ -61,14 +65,14 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
                 c.bias = c.bias.map(Self.roundToBF16)
                 a = try c.forward(a)
             case (.int8, .dense(let d)):
-                a = try int8(a, weight: d.weight, bias: d.bias, perChannel: 1) { q, w in
+                a = try int8(a, weight: d.weight, bias: d.bias, biasIndex: { $0 % d.outputs }) { q, w in
                     try Layer.dense(DenseLayer(weight: w, bias: [Float](repeating: 0, count: d.outputs))).forward(q)
                 }
             case (.int8, .conv2d(let c)):
                 var plain = c
                 plain.bias = [Float](repeating: 0, count: c.outChannels)
                 let plane = try c.outputShape(a.shape).dropFirst().reduce(1, *)
-                a = try int8(a, weight: c.weight, bias: c.bias, perChannel: plane) { q, w in
+                a = try int8(a, weight: c.weight, bias: c.bias, biasIndex: { $0 / plane }) { q, w in
                     plain.weight = w
                     return try plain.forward(q)
                 }
@@ -80,6 +84,8 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
                 }
                 for i in body.data.values.indices { body.data.values[i] += shortcut.data.values[i] }
                 a = body
+            case (_, .attention), (_, .mixtureOfExperts):
+                a = try l.forward(a) { _, d, x in product(x, d.weight) }
             default:
                 a = try l.forward(a)
             }
@@ -88,9 +94,37 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
         return a
     }
 
+    /// `x·Wᵀ` (`x` `[rows × inputs]`) in this format, without bias: BF16 rounds both
+    /// operands; INT8 quantises W per tensor and each row of `x` with its own scale.
+    func product(_ x: Matrix, _ weight: Matrix) -> Matrix {
+        switch self {
+        case .fp32: return BLAS.matmulTransposed(x, weight)
+        case .bf16:
+            return BLAS.matmulTransposed(
+                Matrix(rows: x.rows, columns: x.columns, values: x.values.map(Self.roundToBF16)),
+                Matrix(rows: weight.rows, columns: weight.columns, values: weight.values.map(Self.roundToBF16)))
+        case .int8:
+            let (wq, sw) = Self.quantizeINT8(weight.values[...])
+            var q = x
+            var scales = [Float](repeating: 1, count: x.rows)
+            let n = x.columns
+            for r in 0..<x.rows {
+                let (levels, s) = Self.quantizeINT8(x.values[(r * n)..<((r + 1) * n)])
+                q.values.replaceSubrange((r * n)..<((r + 1) * n), with: levels)
+                scales[r] = s
+            }
+            var y = BLAS.matmulTransposed(q, Matrix(rows: weight.rows, columns: weight.columns, values: wq))
+            for r in 0..<y.rows {
+                let f = scales[r] * sw
+                for j in 0..<y.columns { y[r, j] *= f }
+            }
+            return y
+        }
+    }
+
     /// A weighted layer in INT8: `product(levels of a, levels of W)` rescaled by s_a·s_W per
-    /// sample, then the FP32 bias (`perChannel` outputs per bias element, channel-major).
-    func int8(_ a: Tensor, weight: Matrix, bias: [Float], perChannel: Int, _ product: (Tensor, Matrix) throws -> Tensor) throws -> Tensor {
+    /// sample, then the FP32 bias (output j of a sample gets bias element `biasIndex(j)`).
+    func int8(_ a: Tensor, weight: Matrix, bias: [Float], biasIndex: (Int) -> Int, _ product: (Tensor, Matrix) throws -> Tensor) throws -> Tensor {
         let (wq, sw) = Self.quantizeINT8(weight.values[...])
         let w = Matrix(rows: weight.rows, columns: weight.columns, values: wq)
         var q = a
@@ -108,7 +142,7 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
             for j in 0..<m { y.data.values[r * m + j] *= f }
         }
         for r in 0..<y.batch {
-            for j in 0..<m { y.data.values[r * m + j] += bias[j / perChannel] }
+            for j in 0..<m { y.data.values[r * m + j] += bias[biasIndex(j)] }
         }
         return y
     }

@@ -25,6 +25,10 @@ enum Applicability {
     static let experimentRules: [Rule] = [
         Rule(keys: ["network.hidden", "network.layers"], why: "applies to network.architecture = mlp only") { $0.architecture == .mlp },
         Rule(keys: ["network.definition"], why: "applies to network.architecture = custom only") { $0.architecture == .custom },
+        Rule(keys: ["network.vit."], why: "applies to network.architecture = vit only") { $0.architecture == .vit },
+        Rule(keys: ["network.vit.top_k", "network.vit.moe_every", "network.vit.balance_loss"], why: "applies only when network.vit.experts > 0") {
+            $0.vit.experts > 0
+        },
         Rule(keys: ["training."], why: "does not apply when network.weights loads a trained network (nothing is trained)") { $0.weightsFile == nil },
         Rule(keys: ["training.momentum"], why: "applies to training.optimizer = sgd only") { $0.training.optimizer == .sgd },
         Rule(keys: ["training.beta2"], why: "applies to training.optimizer = adam or adamw only") { $0.training.optimizer != .sgd },

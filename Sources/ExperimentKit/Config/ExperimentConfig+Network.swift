@@ -6,7 +6,7 @@ import Yams
 
 /// `network.architecture`.
 public enum NetworkArchitecture: String, CaseIterable, Sendable {
-    case mlp, lenet5, resnet, custom
+    case mlp, lenet5, resnet, vit, custom
 }
 
 extension ExperimentConfig {
@@ -60,6 +60,7 @@ extension ExperimentConfig {
                 return Architectures.mlp(features: features, hidden: hiddenWidths, classes: classes)
             case .lenet5: return try Architectures.lenet5(inputShape: sampleShape, classes: classes)
             case .resnet: return try Architectures.resnet(inputShape: sampleShape, classes: classes)
+            case .vit: return try Architectures.vit(inputShape: sampleShape, classes: classes, settings: vit)
             case .custom:
                 let path = try resolved.string("network.definition")
                 let d = try NetworkImport.description(path: path)

@@ -26,6 +26,8 @@ public struct ExperimentConfig: Sendable {
     public let hiddenWidths: [Int]
     /// mlp: `network.layers` when given (checked against the data when it is loaded).
     public let layerWidths: [Int]?
+    /// vit: `network.vit.*`.
+    public let vit: Architectures.ViTSettings
     /// Warnings about keys that a default or an included hardware file makes inert; the
     /// CLI prints them.
     public internal(set) var warnings: [String] = []
@@ -119,6 +121,22 @@ public struct ExperimentConfig: Sendable {
             layerWidths = nil
             hiddenWidths = try t.ints("network.hidden")
         }
+        var v = Architectures.ViTSettings()
+        v.patchSize = try t.int("network.vit.patch_size")
+        v.dim = try t.int("network.vit.dim")
+        v.depth = try t.int("network.vit.depth")
+        v.heads = try t.int("network.vit.heads")
+        v.mlpRatio = try t.int("network.vit.mlp_ratio")
+        v.pool = try t.choice("network.vit.pool")
+        v.attentionPrecision = try t.choice("network.vit.attention_precision")
+        v.experts = try t.int("network.vit.experts")
+        v.topK = try t.int("network.vit.top_k")
+        v.moeEvery = try t.int("network.vit.moe_every")
+        v.balanceLoss = try t.float("network.vit.balance_loss")
+        if v.experts > 0 && v.topK > v.experts {
+            throw ConfigError("\(file): network.vit.top_k = \(v.topK) must be at most network.vit.experts = \(v.experts)")
+        }
+        vit = v
         let w = try t.string("network.weights")
         weightsFile = w.isEmpty ? nil : w
         var tr = TrainingSettings()

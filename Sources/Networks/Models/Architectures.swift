@@ -76,4 +76,91 @@ public enum Architectures {
                 + block(c, c, stride: 1) + block(c, 2 * c, stride: 2) + block(2 * c, 4 * c, stride: 2)
                 + [LayerDescription(.globalAvgPool), .linear(4 * c, classes)])
     }
+
+    /// Settings of a vision transformer (`vit`); the defaults are the small model of
+    /// `Experiments/fashion-vit-pcm.yaml`.
+    public struct ViTSettings: Equatable, Sendable {
+        /// Side of the square patches, dividing the image's height and width.
+        public var patchSize = 7
+        /// Token width D, divisible by `heads`.
+        public var dim = 64
+        /// Transformer blocks.
+        public var depth = 4
+        public var heads = 4
+        /// Hidden width of the feed-forward blocks ÷ dim.
+        public var mlpRatio = 2
+        public var pool: TokenPool = .cls
+        public var attentionPrecision: AttentionPrecision = .fp32
+        /// Experts per mixture-of-experts block; 0: dense feed-forward blocks only.
+        public var experts = 0
+        public var topK = 2
+        /// Every how many blocks the feed-forward block is a mixture of experts (1: all;
+        /// 2: blocks 1, 3, …, as GShard and the Switch Transformer alternate them).
+        public var moeEvery = 1
+        public var balanceLoss: Float = 0.01
+        public init() {}
+    }
+
+    /// A vision transformer (Dosovitskiy et al., ICLR 2021) in timm's `VisionTransformer`
+    /// layout and parameter names, pre-norm (LayerNorm ε = 1e-6), for images `[C, H, W]`:
+    /// patch embedding (a p × p convolution of stride p, `patch_embed.proj`) → tokens →
+    /// class token (`cls_token`; with `pool` = cls) → positional embedding (`pos_embed`) →
+    /// `depth` blocks of [x + attn(norm1(x))] and [x + mlp(norm2(x))] (`blocks.i.norm1`,
+    /// `.attn.qkv`, `.attn.proj`, `.norm2`, `.mlp.fc1`, GELU, `.mlp.fc2`) → `norm` →
+    /// class token or mean pooling → `head`. With `experts` > 0 the feed-forward block of
+    /// every `moeEvery`-th block (the last of each group) is a mixture of experts
+    /// (`blocks.i.moe`: router and experts of hidden width dim·mlpRatio, top-k routing).
+    ///
+    /// On 28 × 28 grey images with the defaults (patches 7 × 7, 16 tokens + class token,
+    /// D = 64, 4 blocks, 4 heads): 139 018 parameters.
+    /// - Throws: `NetworksError(.shape)` when the samples are not images or the patch size
+    ///   does not divide them, or `heads` does not divide `dim`.
+    public static func vit(inputShape: [Int], classes: Int, settings v: ViTSettings = ViTSettings()) throws -> NetworkDescription {
+        guard inputShape.count == 3 else {
+            throw NetworksError(.shape, "vit needs image samples [channels, height, width]; the data has samples of shape \(inputShape)")
+        }
+        let (c, h, w) = (inputShape[0], inputShape[1], inputShape[2])
+        guard v.patchSize >= 1, h % v.patchSize == 0, w % v.patchSize == 0 else {
+            throw NetworksError(.shape, "vit: patch size \(v.patchSize) must divide the image's height \(h) and width \(w)")
+        }
+        guard v.dim >= 1, v.heads >= 1, v.dim % v.heads == 0 else {
+            throw NetworksError(.shape, "vit: heads = \(v.heads) must divide dim = \(v.dim)")
+        }
+        guard v.experts == 0 || (1...v.experts).contains(v.topK) else {
+            throw NetworksError(.shape, "vit: top_k = \(v.topK) must be in 1…\(v.experts) (the experts)")
+        }
+        let d = v.dim, hidden = v.dim * v.mlpRatio
+        let tokens = (h / v.patchSize) * (w / v.patchSize) + (v.pool == .cls ? 1 : 0)
+        var layers: [LayerDescription] = [.conv2d(c, d, kernel: v.patchSize, stride: v.patchSize, name: "patch_embed.proj"), LayerDescription(.tokens)]
+        if v.pool == .cls { layers.append(.classToken(dim: d, name: "cls_token")) }
+        layers.append(.positionalEmbedding(tokens: tokens, dim: d, name: "pos_embed"))
+        for i in 0..<v.depth {
+            let b = "blocks.\(i)"
+            var attention = LayerDescription(.attention)
+            attention.dim = d
+            attention.heads = v.heads
+            attention.precision = v.attentionPrecision
+            attention.name = b + ".attn"
+            layers.append(.residual(body: [.layerNorm(d, name: b + ".norm1"), attention]))
+            if v.experts > 0 && (i + 1) % max(v.moeEvery, 1) == 0 {
+                var moe = LayerDescription(.moe)
+                moe.dim = d
+                moe.hidden = hidden
+                moe.experts = v.experts
+                moe.topK = v.topK
+                moe.balanceLoss = v.balanceLoss
+                moe.name = b + ".moe"
+                layers.append(.residual(body: [.layerNorm(d, name: b + ".norm2"), moe]))
+            } else {
+                layers.append(.residual(body: [
+                    .layerNorm(d, name: b + ".norm2"), .linear(d, hidden, name: b + ".mlp.fc1"), LayerDescription(.gelu),
+                    .linear(hidden, d, name: b + ".mlp.fc2"),
+                ]))
+            }
+        }
+        var pool = LayerDescription(.tokenPool)
+        pool.poolMode = v.pool
+        layers += [.layerNorm(d, name: "norm"), pool, .linear(d, classes, name: "head")]
+        return NetworkDescription(inputShape: inputShape, layers: layers)
+    }
 }

@@ -349,6 +349,34 @@ public struct LayerDescription: Equatable, Sendable, Codable {
         return d
     }
 
+    /// A layer norm over `dim` features with timm's ε = 1e-6.
+    public static func layerNorm(_ dim: Int, eps: Float = 1e-6, name: String? = nil) -> LayerDescription {
+        var d = LayerDescription(.layerNorm)
+        d.dim = dim
+        d.eps = eps
+        d.name = name
+        return d
+    }
+
+    /// A class token whose array is `name` itself (timm's `cls_token`).
+    public static func classToken(dim: Int, name: String? = nil) -> LayerDescription {
+        var d = LayerDescription(.classToken)
+        d.dim = dim
+        d.name = name
+        if let name { d.arrayNames["weight"] = name }
+        return d
+    }
+
+    /// A positional embedding whose array is `name` itself (timm's `pos_embed`).
+    public static func positionalEmbedding(tokens: Int, dim: Int, name: String? = nil) -> LayerDescription {
+        var d = LayerDescription(.posEmbedding)
+        d.tokenCount = tokens
+        d.dim = dim
+        d.name = name
+        if let name { d.arrayNames["weight"] = name }
+        return d
+    }
+
     public static func dropout(_ p: Float) -> LayerDescription {
         var d = LayerDescription(.dropout)
         d.p = p
