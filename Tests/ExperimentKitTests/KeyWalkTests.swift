@@ -27,6 +27,8 @@ import Testing
         case "training.noise.std": return (["training.noise.type=additive", "training.noise.std=0.1"], true)
         case "training.noise.type", "evaluation.compare_plain": return (["training.noise.type=additive", "training.noise.std=0.1"], false)
         case "training.drift_aware.t_inference", "training.drift_aware.learning_rate": return (["training.drift_aware.epochs=1"], true)
+        case "training.adc_range": return (["training.adc_bits=8"], true)
+        case "training.min_learning_rate": return (["training.lr_schedule=cosine", "training.learning_rate=0.1"], true)
         case "evaluation.adc_calibration_images", h + "adc.calibration_percentile": return ([h + "adc.range_policy=calibrated"], true)
         case h + "ir_drop.wire_resistance", h + "ir_drop.pair_layout": return ([h + "ir_drop.mode=approximate"], true)
         case h + "ir_drop.tolerance", h + "ir_drop.max_iterations": return ([h + "ir_drop.mode=exact"], true)

@@ -187,7 +187,7 @@ public enum ExperimentKeys {
                 doc: "After every update clip each layer's weights to ±k·std(W) (k = this value); 0 is off."),
         KeySpec(key: "training.output_noise", kind: .number(0...10), defaultValue: "0.0",
                 doc: "Hardware-aware training: σ of Gaussian noise added to every output of every weighted layer's MVM in training, relative to max|x|·max|W| of that input vector and layer (aihwkit's forward.out_noise with abs-max input scaling; the unit of hardware.output_noise with output_units normalized); 0 is off."),
-        KeySpec(key: "training.adc_bits", kind: .integer(0...24), defaultValue: "0",
+        KeySpec(key: "training.adc_bits", kind: .integerOrZero(2...24), defaultValue: "0",
                 doc: "Hardware-aware training: ADC quantisation of every weighted layer's MVM outputs to 2^bits − 1 levels over ±training.adc_range (in the unit of training.output_noise), clipped beyond, with a straight-through gradient (zero where clipped); 0 is off, else 2…24."),
         KeySpec(key: "training.adc_range", kind: .number(1e-6...1e6), defaultValue: "12.0",
                 doc: "Range ±b of the training ADC in units of max|x|·max|W| (aihwkit's forward.out_bound; applies when training.adc_bits > 0)."),

@@ -24,7 +24,8 @@ public enum WeightNoiseKind: String, CaseIterable, Sendable, Codable {
 /// Encoded (the weights-cache fingerprint) with the output-stage fields left out while they
 /// are off, so that configs that do not use them keep their cached networks.
 public struct HardwareAwareSettings: Sendable, Equatable, Codable {
-    /// Weight noise injected into every forward pass of training (fresh per mini-batch).
+    /// Weight noise injected into every forward pass of training (fresh per mini-batch), on
+    /// analogue-placed weighted layers (`Placement.analog`) only.
     public var noise: WeightNoiseKind = .none
     /// Noise level σ ≥ 0: relative std (additive: of max|W|; multiplicative: of w), or the
     /// multiplier of σ_prog for `pcm`.
