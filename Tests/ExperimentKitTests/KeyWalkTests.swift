@@ -23,6 +23,8 @@ import Testing
         let h = "hardware."
         switch key {
         case "network.definition": return (["network.architecture=custom", "network.definition=Examples/import/lenet.yaml"], true)
+        case "network.vit.top_k", "network.vit.moe_every", "network.vit.balance_loss":
+            return (["network.architecture=vit", "network.vit.experts=4", "network.vit.depth=2"], true)
         case "training.momentum": return (["training.optimizer=sgd"], true)
         case "training.noise.std": return (["training.noise.type=additive", "training.noise.std=0.1"], true)
         case "training.noise.type", "evaluation.compare_plain": return (["training.noise.type=additive", "training.noise.std=0.1"], false)
@@ -56,6 +58,7 @@ import Testing
                 return ([h + "include=[" + files.map { repositoryRoot.appendingPathComponent("Circuits/" + $0).path }.joined(separator: ", ") + "]"], true)
             }
             if key.hasPrefix(h + "device.pcm_hermes.") { return ([h + "device.model=pcm_hermes"], true) }
+            if key.hasPrefix("network.vit.") { return (["network.architecture=vit"], true) }
             return ([], false)
         }
     }
