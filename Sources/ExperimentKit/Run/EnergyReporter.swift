@@ -31,7 +31,7 @@ public struct EnergyReporter {
         var analog: AnalogEnergyEstimate?
         var note: String?
         if let m = try config.energyModel() {
-            let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
+            let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount, digital: $0.placement == .digital) }
             let samples = stats.first.map { $0.operations.inputVectors / max(1, Int(net.network.weightedLayers.first?.vectorsPerSample ?? 1)) } ?? 0
             var perSample = stats
             for i in perSample.indices { perSample[i].operations.inputVectors = samples }
