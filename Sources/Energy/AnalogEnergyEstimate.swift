@@ -1,5 +1,6 @@
 @_exported import EnergyCounts
 import Crossbar
+import Networks
 
 /// Energy per inference (J) of the analogue hardware by where it is spent.
 public struct AnalogBreakdown: Codable, Sendable, Equatable {
@@ -96,14 +97,19 @@ public struct DigitalMatrixEnergy: Codable, Sendable, Equatable {
     public var weightReads: Double = 0
     /// (inputs + outputs) × `bytesPerActivation` × `bufferEnergyPerByte` per input vector.
     public var activations: Double = 0
+    /// Attention's activation × activation products QKᵀ and A·V (always digital), MACs per
+    /// inference (2·T²·D per attention layer on T tokens of width D) and their energy at
+    /// `digitalMACEnergy` (the FP32 price, an upper bound for bf16 and int8 attention).
+    public var attentionMACsPerInference: Double = 0
+    public var attentionProducts: Double = 0
 
     public init() {}
 
-    public var total: Double { compute + weightReads + activations }
+    public var total: Double { compute + weightReads + activations + attentionProducts }
 
     /// compute × the digital band end, memory × the memory band end.
     func banded(_ b: ComponentBands, pessimistic: Bool) -> Double {
-        compute * (pessimistic ? b.digital.pessimistic : b.digital.optimistic)
+        (compute + attentionProducts) * (pessimistic ? b.digital.pessimistic : b.digital.optimistic)
             + (weightReads + activations) * (pessimistic ? b.memory.pessimistic : b.memory.optimistic)
     }
 
@@ -113,6 +119,28 @@ public struct DigitalMatrixEnergy: Codable, Sendable, Equatable {
         compute += o.compute
         weightReads += o.weightReads
         activations += o.activations
+        attentionMACsPerInference += o.attentionMACsPerInference
+        attentionProducts += o.attentionProducts
+    }
+
+    /// MACs per sample of attention's QKᵀ and A·V in `network`: 2·T²·D per attention layer
+    /// on `[T, D]` (each of the H heads: T·T·d_h for the scores and as many for A·V).
+    public static func attentionMACs(_ network: SequentialNetwork) -> Double {
+        func walk(_ layers: [Layer], _ shape: [Int]) -> (Double, [Int]) {
+            var s = shape, macs = 0.0
+            for l in layers {
+                switch l {
+                case .attention where s.count == 2: macs += 2 * Double(s[0] * s[0] * s[1])
+                case .residual(let r):
+                    macs += walk(r.body, s).0 + walk(r.shortcut, s).0
+                default: break
+                }
+                guard let next = try? l.outputShape(s) else { return (macs, s) }
+                s = next
+            }
+            return (macs, s)
+        }
+        return walk(network.layers, network.inputShape).0
     }
 }
 
@@ -238,8 +266,10 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
     ///   - stats: operation counts of each layer (`layers.count` entries), all from the
     ///     same input vectors.
     /// - Throws: `EnergyError` for an invalid model, an ideal ADC, or counts without inputs.
+    ///   - attentionMACs: MACs per inference of attention's digital QKᵀ and A·V
+    ///     (`DigitalMatrixEnergy.attentionMACs`), priced at `digitalMACEnergy`.
     public static func estimate(
-        model: AnalogEnergyModel, spec: HardwareSpec, layers: [LayerGeometry], stats: [ConversionStats]
+        model: AnalogEnergyModel, spec: HardwareSpec, layers: [LayerGeometry], stats: [ConversionStats], attentionMACs: Double = 0
     ) throws -> AnalogEnergyEstimate {
         try model.validate()
         precondition(layers.count == stats.count, "\(layers.count) layers but \(stats.count) sets of counts")
@@ -313,6 +343,14 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
                 index: i, tiles: g.tiles, macs: g.macs, joulesPerInference: b.total, latencyS: layerLatency, breakdown: b,
                 dacConversions: Double(s.operations.dacConversionsAll) * perRead / n, adcConversions: Double(s.operations.adcConversionsAll) * perRead / n,
                 activeCells: Double(s.operations.activeCells) / n, readsPerTile: readsPerTile))
+        }
+        if attentionMACs > 0 {
+            guard model.digitalMACEnergy > 0 else {
+                throw EnergyError("attention's QKᵀ and A·V are digital but energy model '\(model.name)' does not set energy.digital.mac_energy (J per FP32 multiply-accumulate)")
+            }
+            digitalTotal = digitalTotal ?? DigitalMatrixEnergy()
+            digitalTotal!.attentionMACsPerInference = attentionMACs
+            digitalTotal!.attentionProducts = attentionMACs * model.digitalMACEnergy
         }
         // Leakage of every tile of the network for the whole inference.
         let tiles = layers.reduce(0) { $0 + $1.tiles }

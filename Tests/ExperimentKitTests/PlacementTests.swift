@@ -198,7 +198,8 @@ import Testing
 
     /// A fully digital network has no analogue tile energy; its digital part is the closed
     /// form Σ over matrices of vectors × (in·out·(E_MAC + 4 B·E_SRAM) + out·E_bias + (in + out)·
-    /// bytes·E_SRAM) with the HERMES model's constants (relative 1e-12).
+    /// bytes·E_SRAM) with the HERMES model's constants (relative 1e-12), plus attention's
+    /// QKᵀ and A·V at 2·T²·D MACs × E_MAC.
     @Test func fullyDigitalEnergyIsTheClosedForm() throws {
         let net = Self.placing(try Self.vit(moe: false), .digital)
         let n = 12
@@ -225,6 +226,11 @@ import Testing
         #expect(abs(e.joulesPerInference - expected) <= 1e-12 * expected)
         #expect(d.matrices == 6)
         #expect(d.macsPerInference == shapes.reduce(0.0) { $0 + $1.0 * $1.1 * $1.2 })
+        // Attention's QKᵀ and A·V: 2·T²·D = 2·5²·16 MACs per sample, at the FP32 MAC price.
+        #expect(DigitalMatrixEnergy.attentionMACs(net) == 800)
+        let withAttention = try AnalogEnergyEstimate.estimate(model: model, spec: try Self.noisyPCM(), layers: geometry, stats: stats, attentionMACs: 800)
+        let attention = 800 * model.digitalMACEnergy
+        #expect(abs(withAttention.joulesPerInference - expected - attention) <= 1e-12 * (expected + attention))
     }
 
     /// A config with the HERMES energy model (its mac_energy) and nothing else.

@@ -36,7 +36,8 @@ public struct EnergyReporter {
             var perSample = stats
             for i in perSample.indices { perSample[i].operations.inputVectors = samples }
             do {
-                var a = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: perSample)
+                var a = try AnalogEnergyEstimate.estimate(
+                    model: m, spec: config.hardware, layers: geometry, stats: perSample, attentionMACs: DigitalMatrixEnergy.attentionMACs(net.network))
                 a.opsPerInference = 2 * Double(net.network.macsPerInference)
                 a.topsPerWatt = a.joulesPerInference > 0 ? a.opsPerInference / a.joulesPerInference / 1e12 : 0
                 if a.latencyS > 0 && a.area.chip.total > 0 {

@@ -14,7 +14,7 @@ public enum EnergyTable {
             let b = a.breakdown
             func part(_ v: Double) -> String { "\(si(v, "J")) (\(String(format: "%.0f", v / a.joulesPerInference * 100)) %)" }
             // Matrices placed digitally: a column of their own beside the tiles' parts.
-            let digitalColumn = a.digitalMatrices.map { [("digital matrices", $0.total)] } ?? []
+            let digitalColumn = a.digitalMatrices.map { [("digital MACs", $0.total)] } ?? []
             let tw = a.topsPerWattBand
             out += "analogue: energy model \(a.model), \(fmt(a.technologyNodeNm)) nm; t_int \(si(a.integrationTimeS, "s")), "
                 + "ADC conversion \(si(a.conversionTimeS, "s")), tile read \(si(a.readTimeS, "s"))\n"
@@ -24,9 +24,17 @@ public enum EnergyTable {
                   String(format: "%.3g", a.topsPerWatt), String(format: "%.3g–%.3g", tw.pessimistic, tw.optimistic)]
                     + (b.named + digitalColumn).map { part($0.1) }])
             if let d = a.digitalMatrices {
-                out += "placement: analogue tiles \(si(b.total, "J")) (ADC … memory above); \(d.matrices) matrices placed digitally, "
-                    + String(format: "%.4g", d.macsPerInference) + " FP32 MACs per inference: \(si(d.total, "J")) "
-                    + "(compute \(si(d.compute, "J")), weight reads \(si(d.weightReads, "J")), activations \(si(d.activations, "J")))\n"
+                out += "placement: analogue tiles \(si(b.total, "J")) (ADC … memory); digital MACs \(si(d.total, "J")): "
+                if d.matrices > 0 {
+                    out += "\(d.matrices) matrices placed digitally, " + String(format: "%.4g", d.macsPerInference) + " FP32 MACs per inference "
+                        + "(compute \(si(d.compute, "J")), weight reads \(si(d.weightReads, "J")), activations \(si(d.activations, "J")))"
+                } else {
+                    out += "no matrix placed digitally"
+                }
+                if d.attentionMACsPerInference > 0 {
+                    out += "; attention's QKᵀ and A·V " + String(format: "%.4g", d.attentionMACsPerInference) + " MACs: \(si(d.attentionProducts, "J"))"
+                }
+                out += "\n"
             }
             let ar = a.area
             if ar.tile.total > 0 {
@@ -100,7 +108,7 @@ public enum EnergyTable {
             if let d = a.digitalMatrices {
                 let t = a.layers.filter { $0.digital != nil }.reduce(0) { $0 + $1.latencyS }
                 s += "digital_matrices:\(a.model),digital,fp32,1,\(n(d.total)),\(n(d.total)),\(n(d.total)),\(n(t)),\(n(t)),\(n(t)),"
-                    + "\(n(d.total > 0 ? 2 * d.macsPerInference / d.total / 1e12 : 0)),,,,,,,\(n(d.weightReads + d.activations)),\(n(d.compute)),,\n"
+                    + "\(n(d.total > 0 ? 2 * (d.macsPerInference + d.attentionMACsPerInference) / d.total / 1e12 : 0)),,,,,,,\(n(d.weightReads + d.activations)),\(n(d.compute + d.attentionProducts)),,\n"
             }
         }
         for g in e.gpuAll {
