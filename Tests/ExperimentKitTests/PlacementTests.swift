@@ -155,6 +155,34 @@ import Testing
         }
     }
 
+    /// ADC ranges calibrated on a batch (`calibrated`, `calibrated_per_column`) with the
+    /// first weighted layer, attention and some experts placed digitally: the calibration
+    /// pass runs the digital matrices digitally, calibrates the tiles, and the readout is
+    /// reproducible; all digital, it is the digital network.
+    @Test(arguments: [ADCRangePolicy.calibrated, .calibratedPerColumn])
+    func calibratedADCWithDigitalMatrices(_ policy: ADCRangePolicy) throws {
+        var net = PlacementPolicy(expertsDigitalFraction: 0.5, attention: .digital).apply(to: try Self.vit(moe: true))
+        if case .conv2d(var c) = net.layers[0] {
+            c.placement = .digital
+            net.layers[0] = .conv2d(c)
+        }
+        var spec = try Self.noisyPCM()
+        spec.adcRangePolicy = policy
+        let x = Self.input(10)
+        let a = try AnalogSequentialNetwork(network: net, spec: spec, calibration: Self.input(16, seed: 2))
+        let readout = a.program(seed: 7).readout(tInference: 3600)
+        #expect(readout.calibrationError == nil)
+        var r1 = Xoshiro256(seed: 1), r2 = Xoshiro256(seed: 1)
+        var s1: [ConversionStats] = [], s2: [ConversionStats] = []
+        let y1 = try readout.forward(x, compensation: .none, rng: &r1, stats: &s1)
+        #expect(y1 == (try readout.forward(x, compensation: .none, rng: &r2, stats: &s2)))
+        let digital = Self.placing(net, .digital)
+        let d = try AnalogSequentialNetwork(network: digital, spec: spec, calibration: Self.input(16, seed: 2)).program(seed: 7).readout(tInference: 3600)
+        var r3 = Xoshiro256(seed: 1)
+        var s3: [ConversionStats] = []
+        #expect(try d.forward(x, compensation: .none, rng: &r3, stats: &s3) == (try digital.forward(x)))
+    }
+
     /// The policy places the ⌈p·E⌉ experts with the highest maximum neuron norm digitally:
     /// hand-made experts whose fc1 rows have known norms.
     @Test func policyPicksTheHighestScoringExperts() throws {
