@@ -314,6 +314,24 @@ import Testing
         #expect(EnergyTable.csv(summary).contains("digital_matrices:hermes-14nm,digital,fp32"))
     }
 
+    /// The GPU baseline's accuracy formats run every transformer layer: BF16 and INT8
+    /// logits of the ViT and the MoE-ViT (dense layers on tokens, attention's and the
+    /// experts' matrices at the format) stay near the FP32 ones: within 2 % (BF16), 5 %
+    /// (INT8) and 15 % (INT8 with experts, whose routing INT8 can flip) of the largest logit.
+    @Test(arguments: [false, true])
+    func baselinePrecisionsRunTransformers(_ moe: Bool) throws {
+        let net = try Self.vit(moe: moe)
+        let x = Self.input(16)
+        let fp32 = try DigitalPrecision.fp32.forward(net, x)
+        #expect(fp32 == (try net.forward(x)))
+        for p in [DigitalPrecision.bf16, .int8] {
+            let y = try p.forward(net, x)
+            let worst = zip(y.values, fp32.values).map { abs($0 - $1) }.max() ?? 0
+            let tolerance: Float = p == .bf16 ? 0.02 : moe ? 0.15 : 0.05
+            #expect(worst > 0 && worst <= tolerance * fp32.maxAbs, "\(p) moe \(moe): \(worst) of \(fp32.maxAbs)")
+        }
+    }
+
     /// A placement key on a network without the layers it places is an error naming the key.
     @Test func placementKeysOnANetworkWithoutThemAreErrors() throws {
         let dir = try temporaryDirectory()
