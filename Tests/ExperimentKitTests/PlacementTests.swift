@@ -355,11 +355,3 @@ import Testing
         #expect(!(try ExperimentConfig.load(path: base).resolvedYAML().contains("placement")))
     }
 }
-
-/// A file holding the tiny MoE-ViT for 28 × 28 images (`PlacementTests.vitYAML`), for
-/// tests that load configs on Fashion-MNIST's shape (the key walk).
-let tinyMoEViTDefinition: String = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("aimc-tests-vit-moe-28-\(getpid()).yaml")
-    try! PlacementTests.vitYAML(moe: true, side: 28).write(to: url, atomically: true, encoding: .utf8)
-    return url.path
-}()
