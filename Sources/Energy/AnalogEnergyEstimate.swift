@@ -1,5 +1,6 @@
 @_exported import EnergyCounts
 import Crossbar
+import Networks
 
 /// Energy per inference (J) of the analogue hardware by where it is spent.
 public struct AnalogBreakdown: Codable, Sendable, Equatable {
@@ -66,18 +67,81 @@ public struct AnalogBreakdown: Codable, Sendable, Equatable {
     }
 }
 
-/// The shape of one layer on the tiles: `inputs × outputs` split over `tiles` tiles.
+/// The shape of one layer on the tiles: `inputs × outputs` split over `tiles` tiles; or,
+/// `digital`, a matrix placed in the digital periphery (no tiles).
 public struct LayerGeometry: Sendable, Equatable {
     public var inputs: Int
     public var outputs: Int
     public var tiles: Int
-    public init(inputs: Int, outputs: Int, tiles: Int) {
+    /// Placed digitally: FP32 in the digital periphery (`tiles` = 0).
+    public var digital: Bool
+    public init(inputs: Int, outputs: Int, tiles: Int, digital: Bool = false) {
         self.inputs = inputs
         self.outputs = outputs
         self.tiles = tiles
+        self.digital = digital
     }
     /// Multiply-accumulates per input vector.
     public var macs: Int { inputs * outputs }
+}
+
+/// Energy per inference (J) of the matrices placed digitally (FP32 in the digital
+/// periphery, see `AnalogEnergyModel`), apart from the analogue tiles' parts.
+public struct DigitalMatrixEnergy: Codable, Sendable, Equatable {
+    /// Digital matrices and their multiply-accumulates per inference.
+    public var matrices: Int = 0
+    public var macsPerInference: Double = 0
+    /// MACs × `digitalMACEnergy` + outputs × `activationEnergy` (bias).
+    public var compute: Double = 0
+    /// MACs × 4 B × `bufferEnergyPerByte`: each FP32 weight read from SRAM per MAC.
+    public var weightReads: Double = 0
+    /// (inputs + outputs) × `bytesPerActivation` × `bufferEnergyPerByte` per input vector.
+    public var activations: Double = 0
+    /// Attention's activation × activation products QKᵀ and A·V (always digital), MACs per
+    /// inference (2·T²·D per attention layer on T tokens of width D) and their energy at
+    /// `digitalMACEnergy` (the FP32 price, an upper bound for bf16 and int8 attention).
+    public var attentionMACsPerInference: Double = 0
+    public var attentionProducts: Double = 0
+
+    public init() {}
+
+    public var total: Double { compute + weightReads + activations + attentionProducts }
+
+    /// compute × the digital band end, memory × the memory band end.
+    func banded(_ b: ComponentBands, pessimistic: Bool) -> Double {
+        (compute + attentionProducts) * (pessimistic ? b.digital.pessimistic : b.digital.optimistic)
+            + (weightReads + activations) * (pessimistic ? b.memory.pessimistic : b.memory.optimistic)
+    }
+
+    mutating func add(_ o: DigitalMatrixEnergy) {
+        matrices += o.matrices
+        macsPerInference += o.macsPerInference
+        compute += o.compute
+        weightReads += o.weightReads
+        activations += o.activations
+        attentionMACsPerInference += o.attentionMACsPerInference
+        attentionProducts += o.attentionProducts
+    }
+
+    /// MACs per sample of attention's QKᵀ and A·V in `network`: 2·T²·D per attention layer
+    /// on `[T, D]` (each of the H heads: T·T·d_h for the scores and as many for A·V).
+    public static func attentionMACs(_ network: SequentialNetwork) -> Double {
+        func walk(_ layers: [Layer], _ shape: [Int]) -> (Double, [Int]) {
+            var s = shape, macs = 0.0
+            for l in layers {
+                switch l {
+                case .attention where s.count == 2: macs += 2 * Double(s[0] * s[0] * s[1])
+                case .residual(let r):
+                    macs += walk(r.body, s).0 + walk(r.shortcut, s).0
+                default: break
+                }
+                guard let next = try? l.outputShape(s) else { return (macs, s) }
+                s = next
+            }
+            return (macs, s)
+        }
+        return walk(network.layers, network.inputShape).0
+    }
 }
 
 /// Energy and latency of one layer, per inference.
@@ -94,6 +158,8 @@ public struct AnalogLayerEnergy: Codable, Sendable, Equatable {
     public var activeCells: Double
     /// Tile reads per tile and input vector (1, or more with bound-management re-reads).
     public var readsPerTile: Double
+    /// A matrix placed digitally: its energy (then `breakdown` is zero); nil on tiles.
+    public var digital: DigitalMatrixEnergy? = nil
 }
 
 /// Chip area of the network's tiles and the throughput density it gives.
@@ -142,7 +208,11 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
     public var topsPerWatt: Double
     /// 2 × MACs per inference.
     public var opsPerInference: Double
+    /// The analogue tiles and their periphery (zero for a network placed wholly digitally).
     public var breakdown: AnalogBreakdown
+    /// The matrices placed digitally; nil when every weighted matrix is on tiles.
+    /// `joulesPerInference` = `breakdown.total` + this total.
+    public var digitalMatrices: DigitalMatrixEnergy? = nil
     /// J per inference with every part at its optimistic / pessimistic band end.
     public var joulesOptimistic: Double
     public var joulesPessimistic: Double
@@ -196,8 +266,10 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
     ///   - stats: operation counts of each layer (`layers.count` entries), all from the
     ///     same input vectors.
     /// - Throws: `EnergyError` for an invalid model, an ideal ADC, or counts without inputs.
+    ///   - attentionMACs: MACs per inference of attention's digital QKᵀ and A·V
+    ///     (`DigitalMatrixEnergy.attentionMACs`), priced at `digitalMACEnergy`.
     public static func estimate(
-        model: AnalogEnergyModel, spec: HardwareSpec, layers: [LayerGeometry], stats: [ConversionStats]
+        model: AnalogEnergyModel, spec: HardwareSpec, layers: [LayerGeometry], stats: [ConversionStats], attentionMACs: Double = 0
     ) throws -> AnalogEnergyEstimate {
         try model.validate()
         precondition(layers.count == stats.count, "\(layers.count) layers but \(stats.count) sets of counts")
@@ -215,10 +287,29 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
         let v = model.readVoltage, vs = model.supplyVoltage, r = Double(spec.dac.range)
         let partialSumBytes = Double((max(spec.adc.bits, 1) + 7) / 8)
         var total = AnalogBreakdown()
+        var digitalTotal: DigitalMatrixEnergy? = nil
         var latency = 0.0
         var perLayer: [AnalogLayerEnergy] = []
         for (i, (g, s)) in zip(layers, stats).enumerated() {
             let n = Double(s.operations.inputVectors)
+            if g.digital {
+                guard model.digitalMACEnergy > 0 else {
+                    throw EnergyError("layer \(i) is placed digitally but energy model '\(model.name)' does not set energy.digital.mac_energy (J per FP32 multiply-accumulate)")
+                }
+                guard n > 0 else { throw EnergyError("layer \(i): no input vectors were counted") }
+                let d = digitalEnergy(model, g, s, samples: n)
+                // The periphery's time per vector (`digitalTimePerLayer`); the MAC array's
+                // throughput is not modelled.
+                let vectors = d.macsPerInference / Double(max(g.macs, 1))
+                let layerLatency = vectors * model.digitalTimePerLayer
+                latency += layerLatency
+                digitalTotal = digitalTotal ?? DigitalMatrixEnergy()
+                digitalTotal!.add(d)
+                perLayer.append(AnalogLayerEnergy(
+                    index: i, tiles: 0, macs: g.macs, joulesPerInference: d.total, latencyS: layerLatency, breakdown: AnalogBreakdown(),
+                    dacConversions: 0, adcConversions: 0, activeCells: 0, readsPerTile: 0, digital: d))
+                continue
+            }
             guard n > 0, g.tiles > 0 else {
                 throw EnergyError("layer \(i): no input vectors or no tiles were counted")
             }
@@ -253,6 +344,14 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
                 dacConversions: Double(s.operations.dacConversionsAll) * perRead / n, adcConversions: Double(s.operations.adcConversionsAll) * perRead / n,
                 activeCells: Double(s.operations.activeCells) / n, readsPerTile: readsPerTile))
         }
+        if attentionMACs > 0 {
+            guard model.digitalMACEnergy > 0 else {
+                throw EnergyError("attention's QKᵀ and A·V are digital but energy model '\(model.name)' does not set energy.digital.mac_energy (J per FP32 multiply-accumulate)")
+            }
+            digitalTotal = digitalTotal ?? DigitalMatrixEnergy()
+            digitalTotal!.attentionMACsPerInference = attentionMACs
+            digitalTotal!.attentionProducts = attentionMACs * model.digitalMACEnergy
+        }
         // Leakage of every tile of the network for the whole inference.
         let tiles = layers.reduce(0) { $0 + $1.tiles }
         let leakage = Double(tiles) * columns * model.idlePowerPerColumn * latency
@@ -263,7 +362,8 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
             perLayer[k].joulesPerInference += share
         }
         let ops = 2 * Double(layers.reduce(0) { $0 + $1.macs })
-        let joules = total.total
+        let digitalJoules = digitalTotal?.total ?? 0
+        let joules = total.total + digitalJoules
         let tileArea = model.area.tile(rows: spec.tileRows, columns: spec.tileColumns, nodeNanometres: model.technologyNodeNanometres)
         let chip = tileArea.scaled(Double(tiles))
         func perMm2(_ opsPerSecond: Double, _ m2: Double) -> Double { m2 > 0 ? opsPerSecond / (m2 * 1e6) / 1e12 : 0 }
@@ -279,10 +379,26 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
         return AnalogEnergyEstimate(
             model: model.name, source: model.source, technologyNodeNm: model.technologyNodeNanometres,
             joulesPerInference: joules, latencyS: latency, topsPerWatt: joules > 0 ? ops / joules / 1e12 : 0,
-            opsPerInference: ops, breakdown: total,
-            joulesOptimistic: total.banded(model.bands, pessimistic: false).total,
-            joulesPessimistic: total.banded(model.bands, pessimistic: true).total,
+            opsPerInference: ops, breakdown: total, digitalMatrices: digitalTotal,
+            joulesOptimistic: total.banded(model.bands, pessimistic: false).total + (digitalTotal?.banded(model.bands, pessimistic: false) ?? 0),
+            joulesPessimistic: total.banded(model.bands, pessimistic: true).total + (digitalTotal?.banded(model.bands, pessimistic: true) ?? 0),
             integrationTimeS: tInt, conversionTimeS: tConv, readTimeS: tRead, area: area, calibration: calibration,
             layers: perLayer, inferencesCounted: first.operations.inputVectors)
+    }
+
+    /// A digitally placed layer's energy per inference from its counts: `samples` input
+    /// vectors normalise (the per-sample count of `EnergyReporter`), the bias additions
+    /// (one per output element) give the output elements and so the MACs (× inputs).
+    static func digitalEnergy(_ model: AnalogEnergyModel, _ g: LayerGeometry, _ s: ConversionStats, samples n: Double) -> DigitalMatrixEnergy {
+        let outputs = Double(s.operations.biasAdds) / n
+        let vectors = outputs / Double(max(g.outputs, 1))
+        let macs = outputs * Double(g.inputs)
+        var d = DigitalMatrixEnergy()
+        d.matrices = 1
+        d.macsPerInference = macs
+        d.compute = macs * model.digitalMACEnergy + outputs * model.activationEnergy
+        d.weightReads = macs * Double(AnalogEnergyModel.digitalWeightBytes) * model.bufferEnergyPerByte
+        d.activations = vectors * Double(g.inputs + g.outputs) * Double(model.bytesPerActivation) * model.bufferEnergyPerByte
+        return d
     }
 }

@@ -19,6 +19,13 @@
 /// - **digital**: input scaling per input element, scale multiply and partial-sum add
 ///   per kept ADC output (one add per extra phase), shift-add per conversion (bit-serial),
 ///   bias + activation per layer output;
+/// - **digital matrices** (`DigitalMatrixEnergy`, apart from the tiles' parts): a matrix
+///   placed digitally costs, per input vector of an `outputs × inputs` matrix,
+///   inputs·outputs × (`digitalMACEnergy` + 4 B × `bufferEnergyPerByte`: every FP32
+///   weight read from SRAM once per MAC, no reuse across vectors: the batch-1 GEMV case),
+///   outputs × `activationEnergy` (bias), and (inputs + outputs) × `bytesPerActivation` ×
+///   `bufferEnergyPerByte` (its activations read and written); no tiles, converters or
+///   interconnect;
 /// - **memory**: activation buffer traffic (each tile reading its inputs and each layer
 ///   writing its outputs once, `bytesPerActivation` bytes each) and the interconnect that
 ///   carries them between tiles (inputs to every tile, ⌈ADC bits/8⌉ bytes per partial sum
@@ -72,6 +79,14 @@ public struct AnalogEnergyModel: Sendable, Equatable {
     public var inputScalingEnergy: Double = 0
     /// Latency of a layer's digital periphery (s, per layer and input vector).
     public var digitalTimePerLayer: Double = 0
+    /// One FP32 multiply-accumulate of a matrix placed digitally (`Placement.digital`:
+    /// weights in SRAM, FP32 arithmetic in the digital periphery), J: Horowitz (ISSCC 2014,
+    /// 45 nm, 0.9 V) FP32 multiply 3.7 pJ + add 0.9 pJ = 4.6 pJ, scaled to the model's
+    /// node by `NodeScaling`. 0: not set (a network with a digital matrix then has no
+    /// energy estimate, and says so).
+    public var digitalMACEnergy: Double = 0
+    /// Bytes of one weight of a digital matrix, read from the buffer (SRAM) once per MAC.
+    public static let digitalWeightBytes = 4
     /// Activation buffer (SRAM) energy per byte read or written (J/B).
     public var bufferEnergyPerByte: Double = 0
     /// Bytes per buffered activation.
@@ -125,6 +140,7 @@ public struct AnalogEnergyModel: Sendable, Equatable {
         for (v, n) in [(addEnergy, "digital.add_energy"), (multiplyEnergy, "digital.multiply_energy"),
                        (shiftAddEnergy, "digital.shift_add_energy"), (activationEnergy, "digital.activation_energy"),
                        (inputScalingEnergy, "digital.input_scaling_energy"), (digitalTimePerLayer, "digital.time_per_layer"),
+                       (digitalMACEnergy, "digital.mac_energy"),
                        (bufferEnergyPerByte, "memory.buffer_energy_per_byte"),
                        (interconnectEnergyPerByte, "memory.interconnect_energy_per_byte"),
                        (frontendPowerPerColumn, "column.frontend_power"), (staticPowerPerColumn, "static.power_per_column"),

@@ -53,6 +53,7 @@ import Testing
         case h + "energy.digital.shift_add_energy":
             return ([h + "energy.input_encoding=bit_serial", h + "energy.integration_time=1e-8", h + "energy.digital.shift_add_energy=1e-15"], true)
         default:
+            if key.hasPrefix("network.placement.") { return (["network.architecture=vit", "network.vit.experts=4", "network.vit.depth=2"], true) }
             if key.hasPrefix(h + "device.rram.") {
                 let files = ["presets/pcm-default.yaml", "devices/rram-neurram.yaml", "energy/hermes-14nm.yaml"]
                 return ([h + "include=[" + files.map { repositoryRoot.appendingPathComponent("Circuits/" + $0).path }.joined(separator: ", ") + "]"], true)

@@ -94,8 +94,9 @@ public struct Benchmark {
         //    that load from other processes falls on all of them alike.
         let chunks = stride(from: 0, to: test.count, by: batch).map { test.images.rows($0..<min($0 + batch, test.count)) }
         // The operands of each batch as digital inference hands them to sgemm (synthetic
-        // ones of the same shapes when a weighted layer sits in a residual block), made
-        // untimed.
+        // ones of the same shapes when a weighted layer sits in a residual block, attention
+        // or a mixture of experts: each matrix times ⌈vectors per sample⌉ × batch rows, an
+        // expert's at its balanced-routing share T·k/E), made untimed.
         func operands(_ c: Matrix) throws -> [(Matrix, Matrix)] {
             if let ops = try folded.sgemmOperands(c) { return ops.map { ($0.input, $0.weight) } }
             return folded.weightedLayers.map { wl in

@@ -40,6 +40,9 @@ enum Applicability {
         Rule(keys: ["training.drift_aware.t_inference", "training.drift_aware.learning_rate"], why: "applies only when training.drift_aware.epochs > 0") {
             try $0.resolved.int("training.drift_aware.epochs") > 0
         },
+        Rule(keys: ["network.placement.experts_digital_fraction", "network.placement.score", "network.placement.router"],
+             why: "applies only to a network with a mixture-of-experts (moe) layer") { $0.networkHas(.moe) },
+        Rule(keys: ["network.placement.attention"], why: "applies only to a network with an attention layer") { $0.networkHas(.attention) },
         Rule(keys: ["dataset.train_limit"], why: "does not apply: network.weights loads a trained network and the ADC range is fixed (no training samples are read)") {
             $0.weightsFile == nil || $0.hardware.adcRangePolicy != .fixed
         },

@@ -56,6 +56,8 @@ public enum EnergyBuilder {
         m.activationEnergy = try required("energy.digital.activation_energy")
         m.inputScalingEnergy = try required("energy.digital.input_scaling_energy")
         m.digitalTimePerLayer = try required("energy.digital.time_per_layer")
+        // Needed only by networks with digitally placed matrices (the estimate says so).
+        if t.isSet(p + "energy.digital.mac_energy") { m.digitalMACEnergy = try t.double(p + "energy.digital.mac_energy") }
         m.bufferEnergyPerByte = try required("energy.memory.buffer_energy_per_byte")
         m.bytesPerActivation = try t.int(p + "energy.memory.bytes_per_activation")
         m.interconnectEnergyPerByte = try required("energy.memory.interconnect_energy_per_byte")

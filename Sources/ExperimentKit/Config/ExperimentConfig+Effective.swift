@@ -13,6 +13,8 @@ extension ExperimentConfig {
             "name \(name)", "seed \(seed)", "output \(outputDirectory)",
             "dataset \(datasetName.rawValue) \(datasetDirectory) train \(trainLimit) test \(testLimit)",
             "network \(architecture.rawValue) hidden \(hiddenWidths) layers \(String(describing: layerWidths)) definition \(try resolved.string("network.definition")) weights \(weightsFile ?? "-")",
+            "vit \(String(reflecting: vit))",
+            "placement \(String(reflecting: placementPolicy))",
             "training \(String(reflecting: training))",
             "hardware-aware \(String(reflecting: try hardwareAwareSettings())) schedule \(try learningRateSchedule().rawValue)",
             "hardware \(String(reflecting: hardware))",

@@ -46,6 +46,35 @@ extension ExperimentConfig {
     }
 
 
+    /// The placement policy of `network.placement.*` (decoded at load; empty when no key
+    /// is set).
+    public var placementPolicy: PlacementPolicy { decoded.placement }
+
+    func decodePlacement() throws -> PlacementPolicy {
+        let t = resolved
+        var p = PlacementPolicy()
+        if t.isSet("network.placement.experts_digital_fraction") { p.expertsDigitalFraction = try t.double("network.placement.experts_digital_fraction") }
+        p.score = try t.choice("network.placement.score")
+        func placement(_ key: String) throws -> Placement? {
+            let v = try t.string(key)
+            return v == PlacementKeys.asDefined ? nil : Placement(rawValue: v)
+        }
+        p.attention = try placement("network.placement.attention")
+        p.router = try placement("network.placement.router")
+        return p
+    }
+
+    /// Whether the configured network holds a layer of `kind` (at any depth); true when the
+    /// network cannot be described yet (a missing definition or dataset is reported where
+    /// it is read, not as an inapplicable key).
+    func networkHas(_ kind: LayerDescription.Kind) -> Bool {
+        guard let (shape, classes) = try? dataShape(), let d = try? networkDescription(sampleShape: shape, classes: classes) else { return true }
+        func walk(_ layers: [LayerDescription]) -> Bool {
+            layers.contains { $0.kind == kind || walk($0.body) || walk($0.shortcut) }
+        }
+        return walk(d.layers)
+    }
+
     /// The architecture, sized from the data (`sampleShape`, `classes`): built in, or
     /// read from `network.definition` and checked against the data.
     /// - Throws: `ConfigError` naming the file, the key and what does not fit.

@@ -45,6 +45,7 @@ public struct ExperimentConfig: Sendable {
         var precision = DigitalPrecision.int8
         var batchSizes: [Int] = []
         var adcCalibrationImages = 0
+        var placement = PlacementPolicy()
     }
     /// User-supplied weights, or nil to train (with caching).
     public let weightsFile: String?
@@ -168,7 +169,7 @@ public struct ExperimentConfig: Sendable {
             hardwareAware: try decodeHardwareAware(), schedule: try t.choice("training.lr_schedule"),
             comparePlain: try t.bool("evaluation.compare_plain"), energyModel: try EnergyBuilder.model(t, prefix: "hardware."),
             gpus: try loadGPUProfiles(), precision: try t.choice("baseline.precision"), batchSizes: try t.ints("baseline.batch_sizes"),
-            adcCalibrationImages: try t.int("evaluation.adc_calibration_images"))
+            adcCalibrationImages: try t.int("evaluation.adc_calibration_images"), placement: try decodePlacement())
         warnings = try Applicability.check(self)
         try checkMemory()
     }

@@ -104,6 +104,8 @@ public enum EnergyKeys {
         KeySpec(key: "energy.digital.shift_add_energy", kind: .number(joules), defaultValue: "0", doc: "Shift-and-add of a bit-serial partial result, joules per conversion (bit_serial)."),
         KeySpec(key: "energy.digital.activation_energy", kind: .number(joules), defaultValue: "0", doc: "Bias addition and activation function, joules per layer output."),
         KeySpec(key: "energy.digital.input_scaling_energy", kind: .number(joules), defaultValue: "0", doc: "Abs-max input scaling, joules per input element and tile read."),
+        KeySpec(key: "energy.digital.mac_energy", kind: .number(joules), defaultValue: "0",
+                doc: "FP32 multiply-accumulate of a matrix placed digitally (placement: digital, network.placement.*), joules; each MAC also reads its 4-byte weight at energy.memory.buffer_energy_per_byte. 0: not set (a network with a digital matrix then has no energy estimate)."),
         KeySpec(key: "energy.digital.time_per_layer", kind: .number(0...1), defaultValue: "0", doc: "Latency of a layer's digital periphery per input vector, seconds."),
         KeySpec(key: "energy.memory.buffer_energy_per_byte", kind: .number(joules), defaultValue: "0", doc: "Activation buffer (SRAM) energy per byte read or written, joules."),
         KeySpec(key: "energy.memory.bytes_per_activation", kind: .integer(1...8), defaultValue: "1", doc: "Bytes per buffered activation."),
@@ -163,6 +165,7 @@ public enum ExperimentKeys {
                 doc: "vit: weight α of the load-balancing loss α·E·Σ f_e·P_e added in training (Fedus et al., JMLR 2022; 0.01 there)."),
         KeySpec(key: "network.weights", kind: .string, defaultValue: "''",
                 doc: "Trained weights to load instead of training: mlp an .npz or .safetensors (W0, b0, W1, b1, …); lenet5, resnet and custom arrays named as the architecture's layers (<name>.weight, <name>.bias, …). Empty means train, caching the result in the user cache folder ~/.cache/aimc/weights/ ($XDG_CACHE_HOME/aimc/weights, or $AIMC_CACHE_DIR; reused by every experiment with the same dataset, architecture and training settings, from any folder). The training.* keys do not apply when weights are loaded."),
+    ] + PlacementKeys.all + [
         KeySpec(key: "training.optimizer", kind: .choice(Optimizer.allCases.map(\.rawValue)), defaultValue: "adam",
                 doc: "Optimiser: adam, adamw (Adam with decoupled weight decay, Loshchilov & Hutter 2019: p ← p − lr·(m̂/(√v̂ + ε) + weight_decay·p)) or sgd (with momentum)."),
         KeySpec(key: "training.epochs", kind: .integer(1...1000), defaultValue: "15", doc: "Passes over the training set."),
@@ -225,4 +228,22 @@ public enum ExperimentKeys {
     public static let all: [KeySpec] = top + HardwareKeys.all.map {
         KeySpec(key: "hardware." + $0.key, kind: $0.kind, defaultValue: $0.defaultValue, doc: $0.doc)
     }
+}
+
+/// Placement of a transformer's matrices on analogue tiles or in the digital periphery
+/// (`network.placement.*`, `PlacementPolicy`), applied to the trained or loaded network
+/// before it is mapped. Each key applies only to a network with the layers it places.
+public enum PlacementKeys {
+    /// The value of `attention` and `router` that keeps every layer's own `placement:`.
+    public static let asDefined = "architecture"
+    public static let all: [KeySpec] = [
+        KeySpec(key: "network.placement.experts_digital_fraction", kind: .number(0...1), defaultValue: "0",
+                doc: "p ∈ [0, 1]: in every mixture-of-experts layer of E experts, the ⌈p·E⌉ experts (rounded up; p·E within 1e-9 of an integer counts as that integer) with the highest network.placement.score run digitally (FP32, both matrices, no tiles; ties: lower index first); the others keep their placement: in the architecture. 0.125 of 8 experts: 1. Applies to networks with a moe layer only."),
+        KeySpec(key: "network.placement.score", kind: .choice(ExpertScore.allCases.map(\.rawValue)), defaultValue: ExpertScore.maxNeuronNorm.rawValue,
+                doc: "Sensitivity score of an expert, highest first to go digital: max_neuron_norm = max over hidden neurons j of the L2 norm of row j of its fc1 weight (the maximum-neuron-norm criterion of Chowdhury et al., arXiv:2603.02633, 2026: noise-sensitive experts are identified by their maximum neuron norm; implemented from the paper's abstract), or frobenius_norm = √(‖fc1‖²_F + ‖fc2‖²_F). Applies to networks with a moe layer only."),
+        KeySpec(key: "network.placement.attention", kind: .choice([asDefined] + Placement.allCases.map(\.rawValue)), defaultValue: asDefined,
+                doc: "Placement of every attention layer's qkv and proj matrices: analog (tiles), digital (FP32 in the digital periphery) or architecture (each layer's own placement:). QKᵀ and A·V are digital whatever this says. Applies to networks with an attention layer only."),
+        KeySpec(key: "network.placement.router", kind: .choice([asDefined] + Placement.allCases.map(\.rawValue)), defaultValue: asDefined,
+                doc: "Placement of every mixture-of-experts router: analog, digital or architecture (each layer's own placement:). Applies to networks with a moe layer only."),
+    ]
 }

@@ -31,12 +31,13 @@ public struct EnergyReporter {
         var analog: AnalogEnergyEstimate?
         var note: String?
         if let m = try config.energyModel() {
-            let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount) }
+            let geometry = net.units.map { LayerGeometry(inputs: $0.inputs, outputs: $0.outputs, tiles: $0.tileCount, digital: $0.placement == .digital) }
             let samples = stats.first.map { $0.operations.inputVectors / max(1, Int(net.network.weightedLayers.first?.vectorsPerSample ?? 1)) } ?? 0
             var perSample = stats
             for i in perSample.indices { perSample[i].operations.inputVectors = samples }
             do {
-                var a = try AnalogEnergyEstimate.estimate(model: m, spec: config.hardware, layers: geometry, stats: perSample)
+                var a = try AnalogEnergyEstimate.estimate(
+                    model: m, spec: config.hardware, layers: geometry, stats: perSample, attentionMACs: DigitalMatrixEnergy.attentionMACs(net.network))
                 a.opsPerInference = 2 * Double(net.network.macsPerInference)
                 a.topsPerWatt = a.joulesPerInference > 0 ? a.opsPerInference / a.joulesPerInference / 1e12 : 0
                 if a.latencyS > 0 && a.area.chip.total > 0 {

@@ -12,15 +12,30 @@ public enum EnergyTable {
         var out = "energy per inference (counts from \(e.inputStatistics)):\n"
         if let a = e.analog {
             let b = a.breakdown
-            func part(_ v: Double) -> String { "\(si(v, "J")) (\(String(format: "%.0f", v / b.total * 100)) %)" }
+            func part(_ v: Double) -> String { "\(si(v, "J")) (\(String(format: "%.0f", v / a.joulesPerInference * 100)) %)" }
+            // Matrices placed digitally: a column of their own beside the tiles' parts.
+            let digitalColumn = a.digitalMatrices.map { [("digital MACs", $0.total)] } ?? []
             let tw = a.topsPerWattBand
             out += "analogue: energy model \(a.model), \(fmt(a.technologyNodeNm)) nm; t_int \(si(a.integrationTimeS, "s")), "
                 + "ADC conversion \(si(a.conversionTimeS, "s")), tile read \(si(a.readTimeS, "s"))\n"
             out += ReportTable.table(
-                ["J/inference", "band", "latency", "TOPS/W", "band"] + b.named.map(\.0),
+                ["J/inference", "band", "latency", "TOPS/W", "band"] + (b.named + digitalColumn).map(\.0),
                 [[si(a.joulesPerInference, "J"), range(a.joulesOptimistic, a.joulesPessimistic, "J"), si(a.latencyS, "s"),
                   String(format: "%.3g", a.topsPerWatt), String(format: "%.3g–%.3g", tw.pessimistic, tw.optimistic)]
-                    + b.named.map { part($0.1) }])
+                    + (b.named + digitalColumn).map { part($0.1) }])
+            if let d = a.digitalMatrices {
+                out += "placement: analogue tiles \(si(b.total, "J")) (ADC … memory); digital MACs \(si(d.total, "J")): "
+                if d.matrices > 0 {
+                    out += "\(d.matrices) matrices placed digitally, " + String(format: "%.4g", d.macsPerInference) + " FP32 MACs per inference "
+                        + "(compute \(si(d.compute, "J")), weight reads \(si(d.weightReads, "J")), activations \(si(d.activations, "J")))"
+                } else {
+                    out += "no matrix placed digitally"
+                }
+                if d.attentionMACsPerInference > 0 {
+                    out += "; attention's QKᵀ and A·V " + String(format: "%.4g", d.attentionMACsPerInference) + " MACs: \(si(d.attentionProducts, "J"))"
+                }
+                out += "\n"
+            }
             let ar = a.area
             if ar.tile.total > 0 {
                 let t = ar.tile
@@ -89,6 +104,12 @@ public enum EnergyTable {
             s += "analog:\(a.model),analog,analog,1,\(n(a.joulesPerInference)),\(n(a.joulesOptimistic)),\(n(a.joulesPessimistic)),"
                 + "\(n(a.latencyS)),\(n(a.latencyS)),\(n(a.latencyS)),\(n(a.topsPerWatt)),"
                 + "\(n(b.adc)),\(n(b.dac)),\(n(b.array)),\(n(b.frontend)),\(n(b.static)),\(n(b.digital)),\(n(b.memory)),,\(n(a.area.chip.total)),\n"
+            // The digitally placed matrices (included in the row above): compute and memory.
+            if let d = a.digitalMatrices {
+                let t = a.layers.filter { $0.digital != nil }.reduce(0) { $0 + $1.latencyS }
+                s += "digital_matrices:\(a.model),digital,fp32,1,\(n(d.total)),\(n(d.total)),\(n(d.total)),\(n(t)),\(n(t)),\(n(t)),"
+                    + "\(n(d.total > 0 ? 2 * (d.macsPerInference + d.attentionMACsPerInference) / d.total / 1e12 : 0)),,,,,,,\(n(d.weightReads + d.activations)),\(n(d.compute + d.attentionProducts)),,\n"
+            }
         }
         for g in e.gpuAll {
             let acc: String

@@ -119,12 +119,20 @@ public final class ExperimentRunner {
 
     // MARK: Weights
 
+    /// The network of `trainedNetwork(hardwareAware:)` with the placement policy of
+    /// `network.placement.*` applied (which matrices run digitally; no retraining).
+    /// - Throws: as `trainedNetwork(hardwareAware:)`.
+    public func obtainNetwork(hardwareAware: HardwareAwareSettings) throws -> (SequentialNetwork, RunSummary.Weights) {
+        let (network, weights) = try trainedNetwork(hardwareAware: hardwareAware)
+        return (config.placementPolicy.apply(to: network), weights)
+    }
+
     /// The network: loaded from `network.weights`, or trained (with `hardwareAware`) and
     /// cached in `weightsCache/<architecture>-<hash>.npz` (an MLP: `mlp-<widths>-<hash>.npz`,
     /// arrays `W0, b0, …`) keyed by everything training depends on. A network cached by an
     /// older aimc in `output_dir/weights-cache/` is still reused from there.
     /// - Throws: `ConfigError`, `NetworksError` for unreadable data or weights.
-    public func obtainNetwork(hardwareAware: HardwareAwareSettings) throws -> (SequentialNetwork, RunSummary.Weights) {
+    public func trainedNetwork(hardwareAware: HardwareAwareSettings) throws -> (SequentialNetwork, RunSummary.Weights) {
         let (shape, classes) = try config.dataShape()
         let description = try config.networkDescription(sampleShape: shape, classes: classes)
         try config.checkNetworkMemory(description, trains: config.weightsFile == nil)

@@ -2,7 +2,9 @@ import Crossbar
 import NumericKernels
 
 /// A `SequentialNetwork` mapped onto analogue tiles: every dense and convolutional layer's
-/// weight matrix on crossbars (`AnalogMatrix`, so devices, converters, drift
+/// weight matrix placed `.analog` (the default; attention's and a mixture of experts' too)
+/// on crossbars, every one placed `.digital` run FP32 in the digital periphery, exactly as
+/// the digital network computes it (no tiles, no converters) (`AnalogMatrix`, so devices, converters, drift
 /// compensation, faults, mappings and IR drop apply to convolutions exactly as to dense
 /// layers); biases, pooling, activations, residual additions and batch norms that cannot be
 /// folded stay digital. Batch norm is folded into the preceding layer before mapping.
@@ -27,6 +29,7 @@ public struct AnalogSequentialNetwork: Sendable {
         self.network = folded
         self.units = try folded.weightedLayers.map { wl in
             let (layer, w) = (wl.layer, wl.weight)
+            if wl.placement == .digital { return AnalogUnit(digital: w) }
             var groups = [0..<w.columns]
             if case .conv2d(let c) = layer {
                 groups = Self.kernelAlignedGroups(channels: c.inChannels, kernelSize: c.kernelHeight * c.kernelWidth, tileRows: spec.tileRows, split: spec.splitLayers)
@@ -63,16 +66,37 @@ public struct AnalogSequentialNetwork: Sendable {
     }
 }
 
-/// One weighted layer on tiles: a matrix per kernel-aligned block of inputs.
+/// One weighted layer: on tiles, a matrix per kernel-aligned block of inputs; placed
+/// digitally (`Placement.digital`), no tiles: its products run FP32 through BLAS in the
+/// digital periphery, exactly as `SequentialNetwork.forward` computes them.
 public struct AnalogUnit: Sendable {
-    /// Input-column range of each block.
+    /// Input-column range of each block (one range for a digital layer).
     public let groups: [Range<Int>]
+    /// Empty for a digital layer.
     public let matrices: [AnalogMatrix]
-    /// Tiles of all blocks.
-    public var tileCount: Int { matrices.reduce(0) { $0 + $1.tiles.count } }
+    public let placement: Placement
     /// Inputs × outputs of the whole layer matrix.
-    public var inputs: Int { groups.last?.upperBound ?? 0 }
-    public var outputs: Int { matrices.first?.outputs ?? 0 }
+    public let inputs: Int
+    public let outputs: Int
+    /// Tiles of all blocks (0 for a digital layer).
+    public var tileCount: Int { matrices.reduce(0) { $0 + $1.tiles.count } }
+
+    init(groups: [Range<Int>], matrices: [AnalogMatrix]) {
+        self.groups = groups
+        self.matrices = matrices
+        placement = .analog
+        inputs = groups.last?.upperBound ?? 0
+        outputs = matrices.first?.outputs ?? 0
+    }
+
+    /// A digitally placed layer of matrix `w` `[outputs × inputs]`.
+    init(digital w: Matrix) {
+        groups = [0..<w.columns]
+        matrices = []
+        placement = .digital
+        inputs = w.columns
+        outputs = w.rows
+    }
 }
 
 /// A programmed network, from which each evaluation time is read.
@@ -88,7 +112,7 @@ public struct ProgrammedSequentialNetwork: Sendable {
     /// calibration failure is thrown by `forward`).
     public func readout(tInference: Double) -> SequentialReadout {
         var r = SequentialReadout(network: network, units: units.map { $0.map { $0.readout(tInference: tInference) } }, groups: groups)
-        guard let first = units.first?.first, first.spec.adcRangePolicy != .fixed, let calibration else { return r }
+        guard let first = units.lazy.compactMap(\.first).first, first.spec.adcRangePolicy != .fixed, let calibration else { return r }
         do {
             r = try r.calibratingADC(calibration, seeds: units.map { $0.map(\.seed) })
         } catch let e as CrossbarError {
@@ -145,8 +169,14 @@ public struct SequentialReadout: Sendable {
                 switch l {
                 case .dense, .conv2d:
                     let u = unit
-                    a = try weighted(l, a) { x in [try mvm(x, unit: u, mode: &mode, rng: &rng, stats: &stats[u])] }[0]
-                    stats[u].operations.biasAdds += a.data.values.count
+                    if isDigital(u) {
+                        // FP32 in the digital periphery: the digital layer's own forward.
+                        a = try l.forward(a)
+                        Self.countDigital(&stats[u], outputElements: a.data.values.count, outputs: l.outputChannels)
+                    } else {
+                        a = try weighted(l, a) { x in [try mvm(x, unit: u, mode: &mode, rng: &rng, stats: &stats[u])] }[0]
+                        stats[u].operations.biasAdds += a.data.values.count
+                    }
                     unit += 1
                 case .residual(let r):
                     var body = try run(r.body[...], a, unit: &unit, mode: &mode, rng: &rng, stats: &stats)
@@ -158,8 +188,18 @@ public struct SequentialReadout: Sendable {
                     a = body
                 case .attention, .mixtureOfExperts:
                     // Their matrices are units base, base + 1, … in site order.
+                    // Digitally placed ones through BLAS (`Layer.digitalProduct`).
                     let base = unit
-                    a = try l.forward(a) { site, _, x in try mvm(x, unit: base + site, mode: &mode, rng: &rng, stats: &stats[base + site]) }
+                    a = try l.forward(a) { site, d, x in
+                        let u = base + site
+                        if isDigital(u) {
+                            Self.countDigital(&stats[u], outputElements: x.rows * d.outputs, outputs: d.outputs)
+                            return Layer.digitalProduct(site, d, x)
+                        }
+                        let y = try mvm(x, unit: u, mode: &mode, rng: &rng, stats: &stats[u])
+                        stats[u].operations.biasAdds += y.values.count
+                        return y
+                    }
                     unit += l.denseSites.count
                 case .relu:
                     relu(&a.data)  // in place: the activations are not shared
@@ -175,6 +215,17 @@ public struct SequentialReadout: Sendable {
             }
         }
         return a
+    }
+
+    /// Whether weighted layer `u` is placed digitally (it has no tiles).
+    func isDigital(_ u: Int) -> Bool { units[u].isEmpty }
+
+    /// The counts of a digitally placed layer's products: no converter or tile counts; the
+    /// input vectors and the bias additions (one per output element), from which the energy
+    /// model prices its FP32 MACs (`AnalogEnergyEstimate`).
+    static func countDigital(_ stats: inout ConversionStats, outputElements: Int, outputs: Int) {
+        stats.operations.inputVectors += outputElements / max(outputs, 1)
+        stats.operations.biasAdds += outputElements
     }
 
     /// A dense or convolutional layer on `a`, bias added, for every variant that `read`
@@ -215,6 +266,7 @@ public struct SequentialReadout: Sendable {
 
     /// The layer matrix times `x` `[rows × inputs]`: blocks read in order and summed.
     func mvm(_ x: Matrix, unit: Int, mode: inout Mode, rng: inout Xoshiro256, stats: inout ConversionStats) throws -> Matrix {
+        precondition(!isDigital(unit), "mvm: weighted layer \(unit) is placed digitally")
         let blocks = groups[unit]
         var out: Matrix? = nil
         for (g, r) in blocks.enumerated() {

@@ -27,7 +27,9 @@ extension SequentialReadout {
         if stats.count != units.count { stats = Array(repeating: ConversionStats(), count: units.count) }
         guard !methods.isEmpty else { return [] }
         let layers = network.layers
-        guard let f = layers.firstIndex(where: \.isWeightedOrBlock), layers[f].isWeighted, !units.isEmpty else {
+        // The shared read needs the first weighted layer on tiles (a digital one is exact
+        // and the same for every method anyway).
+        guard let f = layers.firstIndex(where: \.isWeightedOrBlock), layers[f].isWeighted, !units.isEmpty, !isDigital(0) else {
             return try separately(x, methods, rng: &rng, stats: &stats)
         }
         // Digital layers before the first weighted one: the same for every method.
@@ -103,6 +105,16 @@ extension Layer {
         switch self {
         case .dense, .conv2d: true
         default: false
+        }
+    }
+
+    /// A dense layer's outputs or a convolution's output channels (the length of one output
+    /// vector of its matrix); 1 for other layers.
+    var outputChannels: Int {
+        switch self {
+        case .dense(let d): d.outputs
+        case .conv2d(let c): c.outChannels
+        default: 1
         }
     }
 
