@@ -26,8 +26,11 @@ public enum ReportTable {
         out += table(
             ["layer", "inputs × outputs", "tiles", "DAC clipped", "ADC clipped", "ADC zeroed"],
             s.layers.map {
-                ["\($0.index)", "\($0.inputs) × \($0.outputs)", "\($0.tiles)",
-                 pct($0.dacClippedFraction), pct($0.adcClippedFraction), pct($0.adcZeroedFraction)]
+                // A digitally placed matrix has no tiles and no converters.
+                $0.tiles == 0
+                    ? ["\($0.index)", "\($0.inputs) × \($0.outputs)", "digital", "—", "—", "—"]
+                    : ["\($0.index)", "\($0.inputs) × \($0.outputs)", "\($0.tiles)",
+                       pct($0.dacClippedFraction), pct($0.adcClippedFraction), pct($0.adcZeroedFraction)]
             })
         if let c = s.comparison { out += "\n" + ComparisonTable.render(c) }
         if let e = s.energy { out += "\n" + EnergyTable.render(e) }
