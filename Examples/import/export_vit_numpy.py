@@ -70,10 +70,12 @@ exactly n + ½, so it checks half-to-even rounding (half away from zero fails it
 import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_numpy import save_safetensors, to_bf16_bits  # noqa: E402  (the same folder)
 
 DIM, HEADS, HIDDEN, DEPTH, CLASSES, PATCH = 64, 4, 128, 2, 10, 7
 TOKENS = (28 // PATCH) ** 2 + 1
@@ -183,31 +185,9 @@ def make_state(moe, seed=0):
 
 # ---------------------------------------------------------------- files
 
-def to_bf16_bits(a):
-    """Round float32 to bfloat16 (round to nearest even), as 16-bit patterns."""
-    bits = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
-    return bits.astype(np.uint16)
-
-
 def bf16(a):
     """float64 → float32 → bfloat16 (nearest even) → float64: an FP32 value rounded to bfloat16."""
     return (to_bf16_bits(np.asarray(a, dtype=np.float32)).astype(np.uint32) << 16).view(np.float32).astype(np.float64)
-
-
-def save_safetensors(path, state):
-    """The safetensors layout: u64 header length, JSON header, data (float32 little-endian, C order)."""
-    header, blobs, offset = {}, [], 0
-    for name, a in state.items():
-        raw = a.astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    header["__metadata__"] = {"format": "pt"}
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 # ---------------------------------------------------------------- reference layers (float64)

@@ -100,7 +100,7 @@ public struct DigitalMatrixEnergy: Codable, Sendable, Equatable {
     /// Attention's activation × activation products QKᵀ and A·V (always digital), MACs per
     /// inference (2·T²·D per attention layer on T tokens of width D) and their energy at
     /// `digitalMACEnergy` (the FP32 price, an upper bound for bf16 and int8 attention).
-    public var attentionMACsPerInference: Double = 0
+    public var attentionMacsPerInference: Double = 0
     public var attentionProducts: Double = 0
 
     public init() {}
@@ -119,7 +119,7 @@ public struct DigitalMatrixEnergy: Codable, Sendable, Equatable {
         compute += o.compute
         weightReads += o.weightReads
         activations += o.activations
-        attentionMACsPerInference += o.attentionMACsPerInference
+        attentionMacsPerInference += o.attentionMacsPerInference
         attentionProducts += o.attentionProducts
     }
 
@@ -349,7 +349,7 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
                 throw EnergyError("attention's QKᵀ and A·V are digital but energy model '\(model.name)' does not set energy.digital.mac_energy (J per FP32 multiply-accumulate)")
             }
             digitalTotal = digitalTotal ?? DigitalMatrixEnergy()
-            digitalTotal!.attentionMACsPerInference = attentionMACs
+            digitalTotal!.attentionMacsPerInference = attentionMACs
             digitalTotal!.attentionProducts = attentionMACs * model.digitalMACEnergy
         }
         // Leakage of every tile of the network for the whole inference.

@@ -214,36 +214,7 @@ func everyLayerNetwork(seed: UInt64, dropout: Float = 0) throws -> SequentialNet
         })
         let x = randomInput(4, 128, seed: 22)
         let labels = [0, 3, 1, 4]
-        let trainer = NetworkTrainer(settings: TrainingSettings())
-        var work = net
-        let (_, grads) = try trainer.gradients(&work, x, labels)
-        var params: [[Float]] = []
-        var copy = net.layers
-        NetworkTrainer.visitParameters(&copy) { p, _ in params.append(p) }
-        #expect(grads.count == params.count)
-        var rng = Xoshiro256(seed: 23)
-        var checked = 0
-        for (k, p) in params.enumerated() {
-            #expect(grads[k].count == p.count)
-            let picks = p.count <= 6 ? Array(0..<p.count) : (0..<6).map { _ in Int(rng.next() % UInt64(p.count)) }
-            for i in picks {
-                func loss(_ delta: Float) throws -> Double {
-                    var layers = net.layers
-                    var j = 0
-                    NetworkTrainer.visitParameters(&layers) { q, _ in
-                        if j == k { q[i] += delta }
-                        j += 1
-                    }
-                    var n = try SequentialNetwork(inputShape: net.inputShape, layers: layers)
-                    return try trainer.gradients(&n, x, labels).0
-                }
-                let h: Float = 1e-3
-                let fd = (try loss(h) - loss(-h)) / Double(2 * h)
-                let g = Double(grads[k][i])
-                #expect(abs(g - fd) <= 2e-3 + 3e-2 * abs(fd), "parameter \(k)[\(i)]: backprop \(g), finite difference \(fd)")
-                checked += 1
-            }
-        }
+        let (_, checked) = try checkGradientsByFiniteDifferences(net, x, labels, picks: 6, pickSeed: 23)
         #expect(checked > 60)
     }
 }

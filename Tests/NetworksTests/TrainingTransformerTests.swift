@@ -70,35 +70,8 @@ import Networks
         BLAS.setThreads(1)
         let x = Matrix(rows: batch, columns: 36, values: gaussians(batch * 36, 1, seed: seed))
         let labels = (0..<batch).map { $0 % 3 }
-        let trainer = NetworkTrainer(settings: TrainingSettings())
-        var work = net
-        let (_, grads) = try trainer.gradients(&work, x, labels)
-        var params: [[Float]] = []
-        var copy = net.layers
-        NetworkTrainer.visitParameters(&copy) { p, _ in params.append(p) }
-        #expect(grads.count == params.count)
-        #expect(params.count == arrays)
-        var rng = Xoshiro256(seed: seed + 1)
-        for (k, p) in params.enumerated() {
-            #expect(grads[k].count == p.count, "parameter \(k): \(grads[k].count) gradients for \(p.count) values")
-            let chosen = p.count <= picks ? Array(0..<p.count) : (0..<picks).map { _ in Int(rng.next() % UInt64(p.count)) }
-            for i in chosen {
-                func loss(_ delta: Float) throws -> Double {
-                    var layers = net.layers
-                    var j = 0
-                    NetworkTrainer.visitParameters(&layers) { q, _ in
-                        if j == k { q[i] += delta }
-                        j += 1
-                    }
-                    var n = try SequentialNetwork(inputShape: net.inputShape, layers: layers)
-                    return try trainer.gradients(&n, x, labels).0
-                }
-                let h: Float = 1e-3
-                let fd = (try loss(h) - loss(-h)) / Double(2 * h)
-                let g = Double(grads[k][i])
-                #expect(abs(g - fd) <= 2e-3 + 3e-2 * abs(fd), "parameter \(k)[\(i)]: backprop \(g), finite difference \(fd)")
-            }
-        }
+        let (count, _) = try checkGradientsByFiniteDifferences(net, x, labels, picks: picks, pickSeed: seed + 1)
+        #expect(count == arrays)
     }
 
     /// The ViT: conv (2) + class token (1) + positional embedding (1) + norm (2) + attention

@@ -31,8 +31,8 @@ public enum EnergyTable {
                 } else {
                     out += "no matrix placed digitally"
                 }
-                if d.attentionMACsPerInference > 0 {
-                    out += "; attention's QKᵀ and A·V " + String(format: "%.4g", d.attentionMACsPerInference) + " MACs: \(si(d.attentionProducts, "J"))"
+                if d.attentionMacsPerInference > 0 {
+                    out += "; attention's QKᵀ and A·V " + String(format: "%.4g", d.attentionMacsPerInference) + " MACs: \(si(d.attentionProducts, "J"))"
                 }
                 out += "\n"
             }
@@ -108,7 +108,7 @@ public enum EnergyTable {
             if let d = a.digitalMatrices {
                 let t = a.layers.filter { $0.digital != nil }.reduce(0) { $0 + $1.latencyS }
                 s += "digital_matrices:\(a.model),digital,fp32,1,\(n(d.total)),\(n(d.total)),\(n(d.total)),\(n(t)),\(n(t)),\(n(t)),"
-                    + "\(n(d.total > 0 ? 2 * (d.macsPerInference + d.attentionMACsPerInference) / d.total / 1e12 : 0)),,,,,,,\(n(d.weightReads + d.activations)),\(n(d.compute + d.attentionProducts)),,\n"
+                    + "\(n(d.total > 0 ? 2 * (d.macsPerInference + d.attentionMacsPerInference) / d.total / 1e12 : 0)),,,,,,,\(n(d.weightReads + d.activations)),\(n(d.compute + d.attentionProducts)),,\n"
             }
         }
         for g in e.gpuAll {

@@ -127,21 +127,24 @@ public struct MultiHeadAttention: Equatable, Sendable {
         return (out, probabilities)
     }
 
-    /// Softmax of each of the `n` rows of `p` `[n × n]` in place (max subtracted first).
+    /// Softmax of each of the `n` rows of `p` `[n × n]` in place.
     static func softmaxRows(_ p: UnsafeMutableBufferPointer<Float>, _ n: Int) {
-        for r in 0..<n {
-            let row = r * n
-            var mx = -Float.infinity
-            for j in 0..<n { mx = max(mx, p[row + j]) }
-            var sum: Float = 0
-            for j in 0..<n {
-                let e = _expf(p[row + j] - mx)
-                p[row + j] = e
-                sum += e
-            }
-            let inv = 1 / sum
-            for j in 0..<n { p[row + j] *= inv }
+        for r in 0..<n { softmax(p.baseAddress! + r * n, count: n) }
+    }
+
+    /// Softmax of `count` values at `p` in place (max subtracted first; the sum's inverse
+    /// multiplies each exponential).
+    static func softmax(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+        var mx = -Float.infinity
+        for j in 0..<n { mx = max(mx, p[j]) }
+        var sum: Float = 0
+        for j in 0..<n {
+            let e = _expf(p[j] - mx)
+            p[j] = e
+            sum += e
         }
+        let inv = 1 / sum
+        for j in 0..<n { p[j] *= inv }
     }
 
     /// Copies the `[rows × cols]` block at `src` (leading dimension `ld`) into `dst`

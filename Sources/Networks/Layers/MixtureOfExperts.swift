@@ -93,16 +93,7 @@ public struct MixtureOfExperts: Equatable, Sendable {
         p.values.withUnsafeMutableBufferPointer { pp in
             for r in 0..<logits.rows {
                 let o = r * e
-                var mx = -Float.infinity
-                for j in 0..<e { mx = max(mx, pp[o + j]) }
-                var sum: Float = 0
-                for j in 0..<e {
-                    let v = _expf(pp[o + j] - mx)
-                    pp[o + j] = v
-                    sum += v
-                }
-                let inv = 1 / sum
-                for j in 0..<e { pp[o + j] *= inv }
+                MultiHeadAttention.softmax(pp.baseAddress! + o, count: e)
                 for j in 0..<e { taken[j] = false }
                 var total: Float = 0
                 for slot in 0..<k {
