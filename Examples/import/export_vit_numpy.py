@@ -497,7 +497,7 @@ def main():
         np.save(os.path.join(out, "logits-moe.npy"), ym.astype(np.float32))
         np.savez(os.path.join(out, "layers.npz"), **layer_fixtures())
         print(f"input seed {seed}; argmax {y.argmax(1)} / {ym.argmax(1)}; routing margin {margin:.2e}")
-    print(f"wrote {out}/vit.npz, vit.safetensors, vit-moe.npz, vit-moe.safetensors")
+    print(f"wrote {out}/vit.npz, vit.safetensors, vit-moe.npz, vit-moe.safetensors (random weights: accuracy near chance) and their architectures vit.yaml, vit-moe.yaml (.json)")
 
 
 if __name__ == "__main__":

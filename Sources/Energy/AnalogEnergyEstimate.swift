@@ -294,7 +294,7 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
             let n = Double(s.operations.inputVectors)
             if g.digital {
                 guard model.digitalMACEnergy > 0 else {
-                    throw EnergyError("layer \(i) is placed digitally but energy model '\(model.name)' does not set energy.digital.mac_energy (J per FP32 multiply-accumulate)")
+                    throw EnergyError("layer \(i) is placed digitally but hardware.energy.digital.mac_energy (J per FP32 multiply-accumulate) is 0 in energy model '\(model.name)': set it (the Circuits/energy files do)")
                 }
                 guard n > 0 else { throw EnergyError("layer \(i): no input vectors were counted") }
                 let d = digitalEnergy(model, g, s, samples: n)
@@ -346,7 +346,7 @@ public struct AnalogEnergyEstimate: Codable, Sendable, Equatable {
         }
         if attentionMACs > 0 {
             guard model.digitalMACEnergy > 0 else {
-                throw EnergyError("attention's QKᵀ and A·V are digital but energy model '\(model.name)' does not set energy.digital.mac_energy (J per FP32 multiply-accumulate)")
+                throw EnergyError("attention's QKᵀ and A·V are digital but hardware.energy.digital.mac_energy (J per FP32 multiply-accumulate) is 0 in energy model '\(model.name)': set it (the Circuits/energy files do)")
             }
             digitalTotal = digitalTotal ?? DigitalMatrixEnergy()
             digitalTotal!.attentionMacsPerInference = attentionMACs

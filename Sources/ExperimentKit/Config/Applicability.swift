@@ -41,8 +41,8 @@ enum Applicability {
             try $0.resolved.int("training.drift_aware.epochs") > 0
         },
         Rule(keys: ["network.placement.experts_digital_fraction", "network.placement.score", "network.placement.router"],
-             why: "applies only to a network with a mixture-of-experts (moe) layer") { $0.networkHas(.moe) },
-        Rule(keys: ["network.placement.attention"], why: "applies only to a network with an attention layer") { $0.networkHas(.attention) },
+             why: "applies only to a network with a mixture-of-experts (moe) layer: network.architecture = vit with network.vit.experts > 0, or a custom architecture with a moe layer") { $0.networkHas(.moe) },
+        Rule(keys: ["network.placement.attention"], why: "applies only to a network with an attention layer: network.architecture = vit, or a custom architecture with an attention layer") { $0.networkHas(.attention) },
         Rule(keys: ["dataset.train_limit"], why: "does not apply: network.weights loads a trained network and the ADC range is fixed (no training samples are read)") {
             $0.weightsFile == nil || $0.hardware.adcRangePolicy != .fixed
         },

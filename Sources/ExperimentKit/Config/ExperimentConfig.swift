@@ -134,6 +134,9 @@ public struct ExperimentConfig: Sendable {
         v.topK = try t.int("network.vit.top_k")
         v.moeEvery = try t.int("network.vit.moe_every")
         v.balanceLoss = try t.float("network.vit.balance_loss")
+        if v.dim % v.heads != 0 {
+            throw ConfigError("\(file): network.vit.heads = \(v.heads) must divide network.vit.dim = \(v.dim) (each head gets dim/heads features)")
+        }
         if v.experts > 0 && v.topK > v.experts {
             throw ConfigError("\(file): network.vit.top_k = \(v.topK) must be at most network.vit.experts = \(v.experts)")
         }

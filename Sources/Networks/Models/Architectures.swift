@@ -121,13 +121,13 @@ public enum Architectures {
         }
         let (c, h, w) = (inputShape[0], inputShape[1], inputShape[2])
         guard v.patchSize >= 1, h % v.patchSize == 0, w % v.patchSize == 0 else {
-            throw NetworksError(.shape, "vit: patch size \(v.patchSize) must divide the image's height \(h) and width \(w)")
+            throw NetworksError(.shape, "patch size \(v.patchSize) (network.vit.patch_size) must divide the image's height \(h) and width \(w)")
         }
         guard v.dim >= 1, v.heads >= 1, v.dim % v.heads == 0 else {
-            throw NetworksError(.shape, "vit: heads = \(v.heads) must divide dim = \(v.dim)")
+            throw NetworksError(.shape, "heads = \(v.heads) must divide dim = \(v.dim)")
         }
         guard v.experts == 0 || (1...v.experts).contains(v.topK) else {
-            throw NetworksError(.shape, "vit: top_k = \(v.topK) must be in 1…\(v.experts) (the experts)")
+            throw NetworksError(.shape, "top_k = \(v.topK) must be in 1…\(v.experts) (the experts)")
         }
         let d = v.dim, hidden = v.dim * v.mlpRatio
         let tokens = (h / v.patchSize) * (w / v.patchSize) + (v.pool == .cls ? 1 : 0)
