@@ -165,3 +165,22 @@ private func randomDense(_ inputs: Int, _ outputs: Int, seed: UInt64) -> DenseLa
         #expect(error(["type": "gelu", "dim": 4]).contains("unknown key 'dim'"))
     }
 }
+
+@Suite struct WeightedLayerNameTests {
+    /// One name per matrix on tiles, in `weightedLayers` order, under timm's names.
+    @Test func builtInMoEViTNamesEveryMatrix() throws {
+        var s = Architectures.ViTSettings()
+        s.depth = 2
+        s.experts = 2
+        s.moeEvery = 2
+        let d = try Architectures.vit(inputShape: [1, 28, 28], classes: 10, settings: s)
+        let names = d.weightedLayerNames
+        #expect(names.count == (try d.build(arrays: nil)).weightedLayers.count)
+        #expect(names == [
+            "patch_embed.proj", "blocks.0.attn.qkv", "blocks.0.attn.proj", "blocks.0.mlp.fc1", "blocks.0.mlp.fc2",
+            "blocks.1.attn.qkv", "blocks.1.attn.proj", "blocks.1.moe.router", "blocks.1.moe.experts.0.fc1",
+            "blocks.1.moe.experts.0.fc2", "blocks.1.moe.experts.1.fc1", "blocks.1.moe.experts.1.fc2", "head",
+        ])
+        #expect(Architectures.mlp(features: 4, hidden: [3], classes: 2).weightedLayerNames == [nil, nil])
+    }
+}

@@ -59,9 +59,13 @@ public final class ExperimentRunner {
         let evaluation = try naming(weights) { try evaluateAnalog(net, test) }
         lap("analog")
         let points = analogPoints(evaluation.accuracy)
+        let (shape, classes) = try config.dataShape()
+        let names = try config.networkDescription(sampleShape: shape, classes: classes).weightedLayerNames
+        let placements = network.weightedLayers.map(\.placement.rawValue)
         let layers = evaluation.stats.enumerated().map { i, st in
             RunSummary.Layer(
-                index: i, inputs: net.units[i].inputs, outputs: net.units[i].outputs, tiles: net.units[i].tileCount,
+                index: i, name: i < names.count ? names[i] : nil, placement: i < placements.count ? placements[i] : nil,
+                inputs: net.units[i].inputs, outputs: net.units[i].outputs, tiles: net.units[i].tileCount,
                 dacClippedFraction: st.dacClippedFraction, adcClippedFraction: st.adcClippedFraction,
                 adcZeroedFraction: st.adcZeroedFraction, boundManagementRetries: st.boundManagementRetries)
         }

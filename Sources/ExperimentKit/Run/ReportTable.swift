@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 
 /// The human-readable accuracy table of `aimc run`.
 public enum ReportTable {
@@ -23,14 +24,16 @@ public enum ReportTable {
         }
         out += table(header, rows)
         out += "\nconverters per layer (all MVMs, compensation '\(s.analog.first?.compensation ?? "none")'):\n"
+        // Named matrices (a ViT's blocks.0.attn.qkv, …) get a name column.
+        let named = s.layers.contains { $0.name != nil }
         out += table(
-            ["layer", "inputs × outputs", "tiles", "DAC clipped", "ADC clipped", "ADC zeroed"],
+            ["layer"] + (named ? ["name"] : []) + ["inputs × outputs", "tiles", "DAC clipped", "ADC clipped", "ADC zeroed"],
             s.layers.map {
+                let head = ["\($0.index)"] + (named ? [$0.name ?? "—"] : []) + ["\($0.inputs) × \($0.outputs)"]
                 // A digitally placed matrix has no tiles and no converters.
-                $0.tiles == 0
-                    ? ["\($0.index)", "\($0.inputs) × \($0.outputs)", "digital", "—", "—", "—"]
-                    : ["\($0.index)", "\($0.inputs) × \($0.outputs)", "\($0.tiles)",
-                       pct($0.dacClippedFraction), pct($0.adcClippedFraction), pct($0.adcZeroedFraction)]
+                return $0.tiles == 0 || $0.placement == Placement.digital.rawValue
+                    ? head + ["digital", "—", "—", "—"]
+                    : head + ["\($0.tiles)", pct($0.dacClippedFraction), pct($0.adcClippedFraction), pct($0.adcZeroedFraction)]
             })
         if let c = s.comparison { out += "\n" + ComparisonTable.render(c) }
         if let e = s.energy { out += "\n" + EnergyTable.render(e) }

@@ -28,6 +28,11 @@ public struct RunSummary: Codable, Sendable {
     /// Converter statistics of one layer over every MVM of the run.
     public struct Layer: Codable, Sendable {
         public var index: Int
+        /// The matrix's name in the architecture (`blocks.0.attn.qkv`,
+        /// `blocks.1.moe.experts.3.fc1`, …); nil where the architecture names none.
+        public var name: String? = nil
+        /// `analog` or `digital` (nil in summaries written before placement existed).
+        public var placement: String? = nil
         public var inputs: Int
         public var outputs: Int
         public var tiles: Int

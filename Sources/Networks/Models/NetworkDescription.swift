@@ -255,6 +255,30 @@ public struct NetworkDescription: Equatable, Sendable, Codable {
         return out
     }
 
+    /// The names of the matrices that run on tiles, in `SequentialNetwork.weightedLayers`
+    /// order (depth first; attention's `<name>.qkv`, `<name>.proj`; a mixture of experts'
+    /// `<name>.router`, `<name>.experts.<e>.fc1`, `.fc2`); nil for an unnamed layer.
+    public var weightedLayerNames: [String?] {
+        var out: [String?] = []
+        func walk(_ ls: [LayerDescription]) {
+            for l in ls {
+                switch l.kind {
+                case .linear, .conv2d: out.append(l.name)
+                case .attention: out += ["qkv", "proj"].map { s in l.name.map { "\($0).\(s)" } }
+                case .moe:
+                    out.append(l.name.map { "\($0).router" })
+                    for e in 0..<l.experts { out += ["fc1", "fc2"].map { s in l.name.map { "\($0).experts.\(e).\(s)" } } }
+                case .residual:
+                    walk(l.body)
+                    walk(l.shortcut)
+                default: break
+                }
+            }
+        }
+        walk(layers)
+        return out
+    }
+
     /// Reads `<prefix>.weight` and `<prefix>.bias` into `d` (when arrays are given).
     static func load(_ d: inout DenseLayer, _ prefix: String, _ array: (String, [Int]) throws -> [Float]?) throws {
         if let w = try array(prefix + ".weight", [d.outputs, d.inputs]) { d.weight = Matrix(rows: d.outputs, columns: d.inputs, values: w) }
