@@ -158,6 +158,21 @@ check "network.hidden" run "$FX/mlp-tiny-tiles.yaml" --quiet
 check "is a file" run "$FX/results-is-file.yaml" --quiet
 for f in "$FX"/idx-*.yaml; do check "$(basename "${f%.yaml}")" run "$f" --quiet; done
 
+# 6b. Transformers: network.vit.* and network.placement.* mistakes, and an architecture file
+#     whose attention heads do not divide its width.
+VIT=$ROOT/Experiments/fashion-vit-pcm.yaml
+MOE=$ROOT/Experiments/fashion-vit-moe-pcm.yaml
+check "network.vit.heads = 5 must divide network.vit.dim = 64" run "$VIT" --quiet --set network.vit.heads=5
+check "network.vit.attention_precision = fp8 && fp32, bf16, int8" run "$VIT" --quiet --set network.vit.attention_precision=fp8
+check "network.vit.top_k applies only when network.vit.experts > 0" run "$VIT" --quiet --set network.vit.top_k=3
+check "network.vit.top_k = 9 must be at most network.vit.experts = 8" run "$MOE" --quiet --set network.vit.top_k=9
+check "network.vit.patch_size && must divide the image" run "$VIT" --quiet --set network.vit.patch_size=5
+check "network.placement.attention applies only to a network with an attention layer" run "$CFG" --quiet --set network.placement.attention=digital
+check "network.placement.experts_digital_fraction applies only to a network with a mixture-of-experts" run "$VIT" --quiet --set network.placement.experts_digital_fraction=0.5
+mkdir -p "$WORK/arch"
+printf 'input: [1, 28, 28]\nlayers:\n  - {type: conv2d, in_channels: 1, out_channels: 64, kernel_size: 7, stride: 7}\n  - {type: tokens}\n  - {type: attention, dim: 64, heads: 3}\n  - {type: token_pool}\n  - {type: linear, in_features: 64, out_features: 10}\n' > "$WORK/arch/att.yaml"
+check "att.yaml && heads = 3 must divide dim = 64" run "$ROOT/Experiments/fashion-cnn-imported.yaml" --quiet --set network.definition="$WORK/arch/att.yaml"
+
 # 7. Layer and files in aimc run's non-finite message; memory estimates of custom networks
 #    (dense and convolutional) before they are built; sbatch options; a merge of a sweep that
 #    has not run; result folders without a complete manifest; a key of another device model.
