@@ -85,7 +85,7 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
                 for i in body.data.values.indices { body.data.values[i] += shortcut.data.values[i] }
                 a = body
             case (_, .attention), (_, .mixtureOfExperts):
-                a = try l.forward(a) { _, d, x in product(x, d.weight) }
+                a = try l.forward(a) { _, d, x in try product(x, d.weight) }
             default:
                 a = try l.forward(a)
             }
@@ -96,7 +96,8 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
 
     /// `x·Wᵀ` (`x` `[rows × inputs]`) in this format, without bias: BF16 rounds both
     /// operands; INT8 quantises W per tensor and each row of `x` with its own scale.
-    func product(_ x: Matrix, _ weight: Matrix) -> Matrix {
+    /// - Throws: `NetworksError(.shape)` when `x` has no columns.
+    func product(_ x: Matrix, _ weight: Matrix) throws -> Matrix {
         switch self {
         case .fp32: return BLAS.matmulTransposed(x, weight)
         case .bf16:
@@ -104,27 +105,17 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
                 Matrix(rows: x.rows, columns: x.columns, values: x.values.map(Self.roundToBF16)),
                 Matrix(rows: weight.rows, columns: weight.columns, values: weight.values.map(Self.roundToBF16)))
         case .int8:
-            let (wq, sw) = Self.quantizeINT8(weight.values[...])
-            var q = x
-            var scales = [Float](repeating: 1, count: x.rows)
-            let n = x.columns
-            for r in 0..<x.rows {
-                let (levels, s) = Self.quantizeINT8(x.values[(r * n)..<((r + 1) * n)])
-                q.values.replaceSubrange((r * n)..<((r + 1) * n), with: levels)
-                scales[r] = s
-            }
-            var y = BLAS.matmulTransposed(q, Matrix(rows: weight.rows, columns: weight.columns, values: wq))
-            for r in 0..<y.rows {
-                let f = scales[r] * sw
-                for j in 0..<y.columns { y[r, j] *= f }
-            }
-            return y
+            // Each row of x is one input vector: a "sample" of int8's per-sample scaling.
+            return try int8(try Tensor(x, shape: [x.columns]), weight: weight, bias: nil, biasIndex: { $0 }) { q, w in
+                try Tensor(BLAS.matmulTransposed(q.data, w), shape: [w.rows])
+            }.data
         }
     }
 
     /// A weighted layer in INT8: `product(levels of a, levels of W)` rescaled by s_a·s_W per
-    /// sample, then the FP32 bias (output j of a sample gets bias element `biasIndex(j)`).
-    func int8(_ a: Tensor, weight: Matrix, bias: [Float], biasIndex: (Int) -> Int, _ product: (Tensor, Matrix) throws -> Tensor) throws -> Tensor {
+    /// sample, then the FP32 bias (output j of a sample gets bias element `biasIndex(j)`; none
+    /// when `bias` is nil).
+    func int8(_ a: Tensor, weight: Matrix, bias: [Float]?, biasIndex: (Int) -> Int, _ product: (Tensor, Matrix) throws -> Tensor) throws -> Tensor {
         let (wq, sw) = Self.quantizeINT8(weight.values[...])
         let w = Matrix(rows: weight.rows, columns: weight.columns, values: wq)
         var q = a
@@ -142,6 +133,7 @@ public enum DigitalPrecision: String, CaseIterable, Sendable, Codable {
             for j in 0..<m { y.data.values[r * m + j] *= f }
         }
         for r in 0..<y.batch {
+            guard let bias else { break }
             for j in 0..<m { y.data.values[r * m + j] += bias[biasIndex(j)] }
         }
         return y

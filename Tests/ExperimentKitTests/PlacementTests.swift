@@ -143,7 +143,7 @@ import Testing
     /// but is reproducible.
     @Test func mixedPlacementCountsOnlyTheTiles() throws {
         let net = PlacementPolicy(expertsDigitalFraction: 0.25, attention: .digital, router: .digital).apply(to: try Self.vit(moe: true))
-        let placements = PlacementPolicy.placements(net)
+        let placements = net.weightedLayers.map(\.placement)
         // conv, qkv, proj, router, 4 × (fc1, fc2), head
         #expect(placements.count == 1 + 2 + 1 + 8 + 1)
         #expect(placements.filter { $0 == .digital }.count == 2 + 1 + 2)

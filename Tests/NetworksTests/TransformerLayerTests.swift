@@ -47,7 +47,7 @@ private func randomDense(_ inputs: Int, _ outputs: Int, seed: UInt64) -> DenseLa
     }
 
     /// One token attends only to itself: A = [1], so y = proj(v) with v the third block of
-    /// qkv, exactly, in every precision's FP32 path.
+    /// qkv, exactly (FP32 precision).
     @Test func oneTokenAttentionIsTheValueProjection() throws {
         let d = 8
         let a = MultiHeadAttention(qkv: randomDense(d, 3 * d, seed: 5), proj: randomDense(d, d, seed: 6), heads: 2)

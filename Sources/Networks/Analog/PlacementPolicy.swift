@@ -141,10 +141,4 @@ public struct PlacementPolicy: Sendable, Equatable {
         out.layers = place(network.layers)
         return out
     }
-
-    /// Per weighted layer (`SequentialNetwork.weightedLayers` order), a label for reports:
-    /// "analog" or "digital".
-    public static func placements(_ network: SequentialNetwork) -> [Placement] {
-        network.weightedLayers.map(\.placement)
-    }
 }

@@ -125,15 +125,16 @@ public struct MixtureOfExperts: Equatable, Sendable {
         var logits = try product(0, router, tokens)
         addBias(&logits, router.bias)
         let routing = route(logits)
+        // Each expert's tokens (in token order) and their gates, in one pass over the slots.
+        var tokensOf = [[Int]](repeating: [], count: experts.count)
+        var gatesOf = [[Float]](repeating: [], count: experts.count)
+        for i in routing.experts.indices {
+            tokensOf[routing.experts[i]].append(i / topK)
+            gatesOf[routing.experts[i]].append(routing.gates[i])
+        }
         var out = Matrix(rows: n, columns: dim)
         for (e, expert) in experts.enumerated() {
-            var rows: [Int] = [], gate: [Float] = []
-            for r in 0..<n {
-                for slot in 0..<topK where routing.experts[r * topK + slot] == e {
-                    rows.append(r)
-                    gate.append(routing.gates[r * topK + slot])
-                }
-            }
+            let rows = tokensOf[e], gate = gatesOf[e]
             if rows.isEmpty { continue }
             let xe = tokens.gathering(rows: rows)
             var h = try product(1 + 2 * e, expert.fc1, xe)

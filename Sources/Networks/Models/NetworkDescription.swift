@@ -264,10 +264,9 @@ public struct NetworkDescription: Equatable, Sendable, Codable {
             for l in ls {
                 switch l.kind {
                 case .linear, .conv2d: out.append(l.name)
-                case .attention: out += ["qkv", "proj"].map { s in l.name.map { "\($0).\(s)" } }
-                case .moe:
-                    out.append(l.name.map { "\($0).router" })
-                    for e in 0..<l.experts { out += ["fc1", "fc2"].map { s in l.name.map { "\($0).experts.\(e).\(s)" } } }
+                case .attention, .moe:
+                    // One matrix per "<site>.weight" array, in site order.
+                    out += l.arraySuffixes.filter { $0.hasSuffix(".weight") }.map { s in l.name.map { "\($0).\(s.dropLast(".weight".count))" } }
                 case .residual:
                     walk(l.body)
                     walk(l.shortcut)

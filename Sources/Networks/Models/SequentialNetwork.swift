@@ -128,15 +128,13 @@ public struct SequentialNetwork: Equatable, Sendable {
                 switch l {
                 case .dense(let d): out.append(WeightedLayer(l, d.weight, tokens))
                 case .conv2d(let c): out.append(WeightedLayer(l, c.weight, Double(try c.outputShape(s).dropFirst().reduce(1, *))))
-                case .attention(let a):
-                    out.append(WeightedLayer(.dense(a.qkv), a.qkv.weight, tokens))
-                    out.append(WeightedLayer(.dense(a.proj), a.proj.weight, tokens))
-                case .mixtureOfExperts(let m):
-                    out.append(WeightedLayer(.dense(m.router), m.router.weight, tokens))
-                    let share = tokens * Double(m.topK) / Double(m.experts.count)
-                    for e in m.experts {
-                        out.append(WeightedLayer(.dense(e.fc1), e.fc1.weight, share))
-                        out.append(WeightedLayer(.dense(e.fc2), e.fc2.weight, share))
+                case .attention, .mixtureOfExperts:
+                    // Every site reads every token, except an expert (site ≥ 1 of a mixture):
+                    // its share T·k/E.
+                    var share = tokens
+                    if case .mixtureOfExperts(let m) = l { share = tokens * Double(m.topK) / Double(m.experts.count) }
+                    for (site, d) in l.denseSites.enumerated() {
+                        out.append(WeightedLayer(.dense(d), d.weight, site > 0 ? share : tokens))
                     }
                 case .residual(let r):
                     _ = try walk(r.body, s)
