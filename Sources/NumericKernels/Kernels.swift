@@ -94,6 +94,18 @@ public enum Kernels {
         KernelBodies.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
     }
 
+    /// `2 · pairs` N(0, 1) samples of the counter-based stream `key` from pair `firstPair`
+    /// (see `GaussianStream`).
+    static func counterGaussianPairs(
+        key: UInt64, firstPair: UInt64, pairs: Int, _ out: UnsafeMutablePointer<Float>, isa: InstructionSet = active
+    ) {
+        switch isa {
+        case .avx512: AVX512Kernels.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
+        case .avx2: AVX2Kernels.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
+        case .portable: Portable.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
+        }
+    }
+
     /// DAC of one vector: `dst[i] = Q(src[i] · inverseScale)`; returns the clipped count.
     public static func encode(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
@@ -185,6 +197,11 @@ public enum Kernels {
 
     /// The bodies compiled in this module, for the baseline target.
     enum Portable {
+        @inline(never)
+        static func counterGaussianPairs(key: UInt64, firstPair: UInt64, pairs: Int, _ out: UnsafeMutablePointer<Float>) {
+            KernelBodies.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
+        }
+
         @inline(never)
         static func encode(
             _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float, _ c: ConverterLevels

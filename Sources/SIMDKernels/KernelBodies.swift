@@ -82,6 +82,52 @@ public enum KernelBodies {
         s3 = d
     }
 
+    /// Fills `2 · pairs` values at `out` with N(0, 1) samples of the counter-based stream
+    /// `key` (see `NumericKernels.GaussianStream`), starting at pair `firstPair`: pair P is
+    /// Box–Muller (see `GaussianSIMD`) of the 64-bit word w_P = SplitMix64's output P for the
+    /// seed `key`, i.e. the finaliser of key + (P + 1)·0x9E3779B97F4A7C15 (Steele, Lea &
+    /// Flood, OOPSLA 2014), with u₁ from its top 24 bits and θ = 2π·k/2²⁴ from bits 8…31,
+    /// written as (r·cos θ, r·sin θ) at positions 2j and 2j + 1. Every word depends on its
+    /// counter only, so the loop has no serial state and vectorises whole.
+    @inlinable @inline(__always)
+    public static func counterGaussianPairs(key: UInt64, firstPair: UInt64, pairs n: Int, _ out: UnsafeMutablePointer<Float>) {
+        if n <= 0 { return }
+        let block = 128
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * block) { scratch in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: block) { kBuffer in
+                let u1 = scratch.baseAddress!, radius = u1 + block, cosv = u1 + 2 * block, sinv = u1 + 3 * block
+                let ks = kBuffer.baseAddress!
+                var start = 0
+                while start < n {
+                    let m = min(block, n - start)
+                    let counter = key &+ (firstPair &+ UInt64(start) &+ 1) &* 0x9E37_79B9_7F4A_7C15
+                    for j in 0..<m {
+                        // SplitMix64's finaliser of key + (P + 1)·γ.
+                        var z = counter &+ UInt64(j) &* 0x9E37_79B9_7F4A_7C15
+                        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                        z = z ^ (z >> 31)
+                        // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
+                        u1[j] = (Float(Int32(truncatingIfNeeded: z >> 40)) + 1) * (1.0 / 16_777_216.0)
+                        ks[j] = Int32(truncatingIfNeeded: (z >> 8) & 0xFF_FFFF)
+                    }
+                    for j in 0..<m { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
+                    for j in 0..<m {
+                        let (sv, cv) = GaussianSIMD.sincos2pi(k: ks[j])
+                        sinv[j] = sv
+                        cosv[j] = cv
+                    }
+                    let dst = out + 2 * start
+                    for j in 0..<m {
+                        dst[2 * j] = radius[j] * cosv[j]
+                        dst[2 * j + 1] = radius[j] * sinv[j]
+                    }
+                    start += m
+                }
+            }
+        }
+    }
+
     // MARK: Converters
 
     /// DAC of one input vector: `dst[i] = Q(src[i] · inverseScale)`, with Q as in

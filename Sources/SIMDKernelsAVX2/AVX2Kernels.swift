@@ -10,6 +10,10 @@ public enum AVX2Kernels {
         KernelBodies.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
     }
 
+    public static func counterGaussianPairs(key: UInt64, firstPair: UInt64, pairs: Int, _ out: UnsafeMutablePointer<Float>) {
+        KernelBodies.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
+    }
+
     public static func encode(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
         _ c: ConverterLevels

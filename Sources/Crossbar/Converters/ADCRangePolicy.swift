@@ -13,12 +13,14 @@ public enum ADCRangePolicy: String, CaseIterable, Sendable, Codable {
 
 /// How output noise is drawn for the rows of a batch.
 public enum OutputNoiseStreams: String, CaseIterable, Sendable, Codable {
-    /// One stream for the whole batch, consumed row after row (the original behaviour):
-    /// a row's noise depends on its position and on bound-management re-reads of others.
+    /// One counter-based stream (`GaussianStream`) per tile and MVM, its key one draw of
+    /// the caller's generator; the noise of sample b at read attempt a and bit plane p is the
+    /// stretch at ((a·planes + p)·batch + b)·channels, so a row's noise depends on its index
+    /// and on the batch size, not on the other rows' values.
     case shared
-    /// Each tile read draws one seed from the caller's generator; row b's noise comes from
-    /// the stream [b, read attempt, bit plane] of that seed, so a row's output depends only
-    /// on its index in the call, never on the other rows.
+    /// Each row its own stream, keyed by the tile's key and [b, read attempt, bit plane]:
+    /// a row's output depends only on its index in the call, never on the batch size or on
+    /// the other rows.
     case perRow = "per_row"
 }
 

@@ -47,6 +47,8 @@ extension AnalogReadout {
         var outs = methods.map { _ in Matrix(rows: x.rows, columns: outputs) }
         if x.rows == 0 || outputs == 0 || methods.isEmpty { return outs }
         let batch = x.rows
+        let keys = tiles.indices.map { _ in noiseKey(&rng) }
+        let factors = tiles.indices.map { k in methods.map { tiles[k].compensation.columnFactors($0, columns: tiles[k].mapping.columns) } }
         for k in tiles.indices {
             let t = tiles[k].mapping
             let cols = t.columns
@@ -55,24 +57,19 @@ extension AnalogReadout {
                 partial.withUnsafeMutableBufferPointer { pp in
                     if forwardTile(
                         k, x: xp.baseAddress!, ldx: inputs, inputOffset: t.rowRange.lowerBound, batch: batch,
-                        out: pp.baseAddress!, ldo: cols, outputOffset: 0, alpha: 1, rng: &rng, stats: &stats)
+                        out: pp.baseAddress!, ldo: cols, outputOffset: 0, alpha: 1, noise: (keys[k], 0, batch), stats: &stats)
                     {
                         sawNonFinite = true
                     }
                 }
             }
-            if sawNonFinite {
-                stats = statsBefore
-                rng = rngBefore
-                try checkInput(x)
-            }
+            if sawNonFinite { break }
+            let c0 = t.columnRange.lowerBound
             for (mi, method) in methods.enumerated() {
-                let factors = tiles[k].compensation.columnFactors(method, columns: cols)
-                let c0 = t.columnRange.lowerBound
                 let exact = method == .none
                 outs[mi].values.withUnsafeMutableBufferPointer { op in
                     partial.withUnsafeBufferPointer { pp in
-                        factors.withUnsafeBufferPointer { fp in
+                        factors[k][mi].withUnsafeBufferPointer { fp in
                             for b in 0..<batch {
                                 let dst = op.baseAddress! + b * outputs + c0
                                 let src = pp.baseAddress! + b * cols
@@ -86,6 +83,11 @@ extension AnalogReadout {
                     }
                 }
             }
+        }
+        if sawNonFinite {
+            stats = statsBefore
+            rng = rngBefore
+            try checkInput(x)
         }
         return outs
     }

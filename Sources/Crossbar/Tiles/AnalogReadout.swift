@@ -41,7 +41,8 @@ public struct AnalogReadout: Sendable {
     ///
     /// - Parameters:
     ///   - compensation: drift compensation applied per tile.
-    ///   - rng: source of output noise; consumed tile by tile in a fixed order.
+    ///   - rng: source of output noise: one draw per tile, in tile order, keys that tile's
+    ///     noise stream (`GaussianStream`).
     ///   - stats: converter counts are added to it.
     /// - Throws: `CrossbarError` when `x` holds NaN or ±Inf (reported with its position),
     ///   or when its width is not `inputs`.
@@ -55,14 +56,17 @@ public struct AnalogReadout: Sendable {
         stats.operations.inputVectors += x.rows
         var out = Matrix(rows: x.rows, columns: outputs)
         if x.rows == 0 || outputs == 0 { return out }
+        let keys = tiles.indices.map { _ in noiseKey(&rng) }
+        let factors = tiles.map { $0.compensation.factors(compensation) }
         var sawNonFinite = false
         x.values.withUnsafeBufferPointer { xp in
             out.values.withUnsafeMutableBufferPointer { op in
                 for k in tiles.indices {
-                    let (alpha, columnAlpha) = tiles[k].compensation.factors(compensation)
+                    let t = tiles[k].mapping
                     if forwardTile(
-                        k, x: xp.baseAddress!, ldx: inputs, batch: x.rows, out: op.baseAddress!, ldo: outputs,
-                        alpha: alpha, rng: &rng, stats: &stats, columnAlpha: columnAlpha)
+                        k, x: xp.baseAddress!, ldx: inputs, inputOffset: t.rowRange.lowerBound, batch: x.rows,
+                        out: op.baseAddress!, ldo: outputs, outputOffset: t.columnRange.lowerBound,
+                        alpha: factors[k].tile, noise: (keys[k], 0, x.rows), stats: &stats, columnAlpha: factors[k].columns)
                     {
                         sawNonFinite = true
                     }
@@ -79,7 +83,12 @@ public struct AnalogReadout: Sendable {
         return out
     }
 
-    /// Runs tile `k` on a batch and adds its outputs into `out`.
+    /// The key of one tile's output-noise stream for one MVM (one draw of `rng`; none
+    /// without output noise).
+    func noiseKey(_ rng: inout Xoshiro256) -> UInt64 { spec.outputNoise > 0 ? rng.next() : 0 }
+
+    /// Runs tile `k` on a batch and adds its outputs into `out`; its output noise is the
+    /// stream of one key drawn from `rng`.
     /// - Returns: true when a NaN or ±Inf input was met (abs-max scaling finds it; the
     ///   outputs are then meaningless and the caller throws).
     @discardableResult
@@ -91,12 +100,12 @@ public struct AnalogReadout: Sendable {
         let t = tiles[k].mapping
         return forwardTile(
             k, x: x, ldx: ldx, inputOffset: t.rowRange.lowerBound, batch: batch, out: out, ldo: ldo,
-            outputOffset: t.columnRange.lowerBound, alpha: alpha, rng: &rng, stats: &stats,
+            outputOffset: t.columnRange.lowerBound, alpha: alpha, noise: (noiseKey(&rng), 0, batch), stats: &stats,
             columnAlpha: columnAlpha, capture: capture)
     }
 
-    /// Runs tile `k` (`TileRead`: its stages and schedule) on samples whose tile inputs
-    /// start at `x + inputOffset` and adds its outputs into `out + outputOffset`.
+    /// `forwardTile` on samples whose tile inputs start at `x + inputOffset`, adding into
+    /// `out + outputOffset`, with the noise of one key drawn from `rng`.
     @discardableResult
     func forwardTile(
         _ k: Int, x: UnsafePointer<Float>, ldx: Int, inputOffset: Int, batch: Int,
@@ -104,12 +113,31 @@ public struct AnalogReadout: Sendable {
         alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats, columnAlpha: [Float] = [],
         capture: PreADCCapture? = nil
     ) -> Bool {
+        forwardTile(
+            k, x: x, ldx: ldx, inputOffset: inputOffset, batch: batch, out: out, ldo: ldo, outputOffset: outputOffset,
+            alpha: alpha, noise: (noiseKey(&rng), 0, batch), stats: &stats, columnAlpha: columnAlpha, capture: capture)
+    }
+
+    /// Runs tile `k` (`TileRead`: its stages and schedule) on `batch` samples whose tile
+    /// inputs start at `x + inputOffset` and adds its outputs into `out + outputOffset`.
+    /// `noise`: the tile's noise key, the index of these samples' first in the MVM's batch,
+    /// and that batch's size (`TileRead.noisePosition`).
+    @discardableResult
+    func forwardTile(
+        _ k: Int, x: UnsafePointer<Float>, ldx: Int, inputOffset: Int, batch: Int,
+        out: UnsafeMutablePointer<Float>, ldo: Int, outputOffset: Int,
+        alpha: Float, noise: (key: UInt64, firstSample: Int, totalSamples: Int), stats: inout ConversionStats,
+        columnAlpha: [Float] = [], capture: PreADCCapture? = nil
+    ) -> Bool {
         let read = TileRead(self, tile: k, alpha: alpha, columnAlpha: columnAlpha, countEnergy: stats.countsEnergy)
-        let io = TileReadIO(x: x + inputOffset, ldx: ldx, batch: batch, out: out + outputOffset, ldo: ldo, capture: capture)
-        return !read.run(io, groupRows: readGroupRows ?? TileRead.defaultGroupRows(channels: read.channels), rng: &rng, stats: &stats)
+        let io = TileReadIO(
+            x: x + inputOffset, ldx: ldx, batch: batch, out: out + outputOffset, ldo: ldo, capture: capture,
+            noiseKey: noise.key, firstSample: noise.firstSample, totalSamples: noise.totalSamples)
+        return !read.run(io, groupRows: readGroupRows ?? TileRead.defaultGroupRows(channels: read.channels), stats: &stats)
     }
 
     /// The output converters of tile `k`: its ADC circuits, or the uniform quantiser of
     /// `spec.adc` on every channel.
     func adcConverter(tile k: Int) -> any OutputConverter { tiles[k].circuit ?? UniformConverter(spec.adc) }
 }
+

@@ -12,6 +12,11 @@ struct TileReadIO {
     let ldo: Int
     /// Pre-ADC values per channel, for ADC calibration (nil: not captured).
     let capture: PreADCCapture?
+    /// Output noise: the tile's stream for this MVM (`GaussianStream` key), the index of
+    /// sample 0 of this read in the MVM's batch, and that batch's size (`TileRead.noisePosition`).
+    let noiseKey: UInt64
+    let firstSample: Int
+    let totalSamples: Int
 }
 
 extension TileRead {
@@ -19,28 +24,33 @@ extension TileRead {
     /// of consecutive groups continues one stream.
     static func defaultGroupRows(channels: Int) -> Int { max(2, (4096 / max(channels, 1)) & ~1) }
 
+    /// Position in the tile's noise stream of channel 0 of sample `b` of the MVM's batch of
+    /// `total` samples, at read attempt `attempt` (0, then one more per bound-management
+    /// re-read) and bit plane `plane`: ((attempt · planes + plane) · total + b) · channels.
+    /// Every value of output noise has its own position, so a sample's noise does not depend
+    /// on how the batch is split into reads or groups, nor on the other samples.
+    func noisePosition(sample b: Int, total: Int, attempt: Int, plane: Int) -> UInt64 {
+        ((UInt64(attempt) &* UInt64(planes) &+ UInt64(plane)) &* UInt64(total) &+ UInt64(b)) &* UInt64(channels)
+    }
+
     /// The schedule: reads every sample, re-reading saturated ones under bound management;
     /// adds the outputs into `io.out` and the counts into `stats`.
     /// - Parameter groupRows: samples per group of stages 4–6 (rounded up to even).
     /// - Returns: false when a sample held NaN or ±Inf (abs-max scaling found it).
-    func run(_ io: TileReadIO, groupRows: Int, rng: inout Xoshiro256, stats: inout ConversionStats) -> Bool {
+    func run(_ io: TileReadIO, groupRows: Int, stats: inout ConversionStats) -> Bool {
         let batch = io.batch
         var scale = [Float](repeating: 1, count: batch), bmFactor = scale
         var clipCount = [Int](repeating: 0, count: batch), zeroCount = clipCount
         var counts = ConversionStats()
         var finite = true
-        // Per-row output noise: row b's noise comes from stream [b, attempt, plane] of one
-        // seed drawn per tile read.
-        let callSeed: UInt64 = perRowNoise ? rng.next() : 0
         var pending = Array(0..<batch)
         var retried = [Bool](repeating: false, count: batch)
-        var first = true
+        var attempt = 0
         while !pending.isEmpty {
             pending = read(
-                pending, io, scale: &scale, measureScales: first, finite: &finite, bmFactor: bmFactor,
-                groupRows: max(2, (min(groupRows, batch + 1) + 1) & ~1), callSeed: callSeed, rng: &rng, counts: &counts, clips: &clipCount,
-                zeros: &zeroCount)
-            first = false
+                pending, io, scale: &scale, attempt: attempt, finite: &finite, bmFactor: bmFactor,
+                groupRows: max(2, (min(groupRows, batch + 1) + 1) & ~1), counts: &counts, clips: &clipCount, zeros: &zeroCount)
+            attempt += 1
             for b in pending {
                 bmFactor[b] *= 2
                 retried[b] = true
@@ -55,15 +65,20 @@ extension TileRead {
         return finite
     }
 
-    /// One pass of every stage over `samples` (ascending); returns the samples that bound
-    /// management must read again. With `measureScales` (the first pass) stage 1 runs per
-    /// sample just before its stage 2, while the sample is in cache; a sample with NaN or
-    /// ±Inf gets scale 0 and clears `finite`.
+    /// One pass (read attempt `attempt`) of every stage over `samples` (ascending); returns
+    /// the samples that bound management must read again. In the first pass stage 1 runs
+    /// per sample just before its stage 2, while the sample is in cache; a sample with NaN
+    /// or ±Inf gets scale 0 and clears `finite`.
     func read(
-        _ samples: [Int], _ io: TileReadIO, scale: inout [Float], measureScales: Bool, finite: inout Bool, bmFactor: [Float], groupRows: Int,
-        callSeed: UInt64, rng: inout Xoshiro256, counts: inout ConversionStats, clips: inout [Int], zeros: inout [Int]
+        _ samples: [Int], _ io: TileReadIO, scale: inout [Float], attempt: Int, finite: inout Bool, bmFactor: [Float], groupRows: Int,
+        counts: inout ConversionStats, clips: inout [Int], zeros: inout [Int]
     ) -> [Int] {
         let n = samples.count
+        let measureScales = attempt == 0
+        let stream = GaussianStream(key: io.noiseKey)
+        func position(_ s: Int, _ plane: Int) -> UInt64 {
+            noisePosition(sample: io.firstSample + samples[s], total: io.totalSamples, attempt: attempt, plane: plane)
+        }
         var levels = uninitialised(n * rows)
         var inputSum = [Float](repeating: 0, count: state.mapping.digitalOffset.isEmpty ? 0 : n)
         for (s, b) in samples.enumerated() {
@@ -96,12 +111,22 @@ extension TileRead {
             let weight: Float = planes > 1 ? Float(1 << plane) * dac.step : 1
             for group in stride(from: 0, to: n, by: groupRows) {
                 let g = min(groupRows, n - group)
-                if sigma > 0 && !perRowNoise { noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress!, count: g * channels, rng: &rng) } }
+                if sigma > 0 && !perRowNoise {
+                    noise.withUnsafeMutableBufferPointer { z in
+                        if samples[group + g - 1] - samples[group] == g - 1 {  // consecutive samples: one stretch
+                            drawNoise(z.baseAddress!, count: g * channels, stream: stream, from: position(group, plane))
+                        } else {
+                            for s in group..<(group + g) {
+                                drawNoise(z.baseAddress! + (s - group) * channels, count: channels, stream: stream, from: position(s, plane))
+                            }
+                        }
+                    }
+                }
                 for s in group..<(group + g) {
                     let b = samples[s]
                     if perRowNoise {
-                        var r = Xoshiro256(seed: callSeed, stream: [UInt64(b), UInt64(bmFactor[b].bitPattern), UInt64(plane)])
-                        noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress! + (s - group) * channels, count: channels, rng: &r) }
+                        let row = GaussianStream(key: Xoshiro256.mix(io.noiseKey, [UInt64(io.firstSample + b), UInt64(attempt), UInt64(plane)]))
+                        noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress! + (s - group) * channels, count: channels, stream: row, from: 0) }
                     }
                     let row = convert(y, s, noiseRow: s - group, noise: noise, plane: plane, weight: weight, into: &digitised, scratch: &planeRow, io.capture)
                     clipped[s] += row.clipped

@@ -11,7 +11,8 @@ import SIMDKernels
 /// 3. `array` — (G⁺ − G⁻)·x through the conductances at this time (drift, read noise and
 ///    IR drop are in `TileReadState.matrix`), one `cblas_sgemm` per group of samples and
 ///    bit plane;
-/// 4. `drawNoise` — output noise σ·N(0, 1) at the ADC input, from the caller's stream or
+/// 4. `drawNoise` — output noise σ·N(0, 1) at the ADC input, from the tile's counter-based
+///    `GaussianStream` at each value's own position (`noisePosition`) or
 ///    per row;
 /// 5. `digitise` — the ADC (`OutputConverter`), counting clipped and zeroed conversions;
 /// 6. `accumulate` — combine slices and digital offsets, rescale (input scale, bound
@@ -20,8 +21,8 @@ import SIMDKernels
 /// `run` is the schedule: after the array stage, stages 4–6 run per sample while its row is
 /// in cache, in groups of `groupRows` samples; bound management re-reads saturated samples
 /// with twice the input attenuation. Every schedule (any group size) gives bit-identical
-/// results and draws the same random numbers (tested): the noise of a group of an even
-/// number of rows continues the stream exactly.
+/// results (tested): each noise value is addressed by (read attempt, bit plane, sample,
+/// channel), never by the order in which it is drawn.
 struct TileRead {
     let state: TileReadState
     let spec: HardwareSpec
@@ -110,9 +111,10 @@ struct TileRead {
         }
     }
 
-    /// Stage 4: standard normal samples for `count` values of output noise.
-    func drawNoise(_ out: UnsafeMutablePointer<Float>, count: Int, rng: inout Xoshiro256) {
-        rng.fillGaussian(UnsafeMutableBufferPointer(start: out, count: count))
+    /// Stage 4: standard normal samples for `count` values of output noise, positions
+    /// `position ..< position + count` of `stream`.
+    func drawNoise(_ out: UnsafeMutablePointer<Float>, count: Int, stream: GaussianStream, from position: UInt64) {
+        stream.fill(out, count: count, from: position)
     }
 
     /// Stage 5: the ADC of one sample's channels (`noise` nil: none).
