@@ -75,6 +75,25 @@ struct ReadScheduleTests {
         #expect(rngA.next() == rngB.next())
     }
 
+    @Test("a sample's output does not depend on the other samples' values, re-reads of theirs included",
+          arguments: [0, 1, 9, 12])
+    func rowsAreIndependent(variant: Int) throws {
+        let spec = Self.pcm(Self.variants[variant].configure)
+        let readout = try AnalogMatrix(weights: Stage.uniform(100, 150, seed: 3, -0.5, 0.5), spec: spec)
+            .program(seed: 11).readout(tInference: 3600)
+        let x = Self.inputs(columns: 150)
+        var other = x
+        for b in 0..<x.rows where b % 3 != 0 { for i in 0..<150 { other[b, i] = x[(b * 7) % x.rows, i] * 3 } }
+        var rngA = Xoshiro256(seed: 4), rngB = rngA
+        var statsA = ConversionStats(), statsB = ConversionStats()
+        let a = try readout.forward(x, rng: &rngA, stats: &statsA)
+        let b = try readout.forward(other, rng: &rngB, stats: &statsB)
+        #expect(statsA != statsB, "the other rows must change what the read does")
+        for row in stride(from: 0, to: x.rows, by: 3) {
+            #expect(a.rows(row..<(row + 1)).values.map(\.bitPattern) == b.rows(row..<(row + 1)).values.map(\.bitPattern), "\(Self.variants[variant].name), row \(row)")
+        }
+    }
+
     @Test("the variants exercise bound management retries and output clipping")
     func variantsExerciseRetries() throws {
         let spec = Self.pcm(Self.variants[1].configure)
