@@ -12,9 +12,11 @@
 ///
 /// This is the generator of the per-read output noise (`TileRead`): the schedule addresses
 /// the noise of (read attempt, bit plane, sample, channel) by its position, so results do not
-/// depend on how the samples are grouped or ordered, and the generator costs a fraction of a
-/// serial xoshiro256** stream (`Xoshiro256.fillGaussian`, kept for everything drawn once per
-/// programming or training step).
+/// depend on how the samples are grouped or ordered. Per sample it costs what the serial
+/// xoshiro256** fill does (`Xoshiro256.fillGaussian`, kept for everything drawn once per
+/// programming or training step): 1.50 against 1.69 ns on AVX-512, 1.80 against 1.82 on
+/// AVX2, 3.33 against 2.88 on the portable variant, whose SSE2 has no 64-bit lane product
+/// (BENCHMARKS.md).
 public struct GaussianStream: Sendable, Equatable {
     /// The seed of the underlying SplitMix64 sequence.
     public let key: UInt64
@@ -34,26 +36,24 @@ public struct GaussianStream: Sendable, Equatable {
         var pair = position / 2
         if position % 2 == 1 {
             // The sin half of a pair that starts before `position`.
-            var two: (Float, Float) = (0, 0)
-            withUnsafeMutableBytes(of: &two) {
-                let p = $0.baseAddress!.assumingMemoryBound(to: Float.self)
-                Kernels.counterGaussianPairs(key: key, firstPair: pair, pairs: 1, p, isa: instructionSet)
-                dst.pointee = p[1]
-            }
+            dst.pointee = value(1, ofPair: pair, instructionSet)
             dst += 1
             remaining -= 1
             pair &+= 1
         }
         let whole = remaining / 2
         Kernels.counterGaussianPairs(key: key, firstPair: pair, pairs: whole, dst, isa: instructionSet)
-        if remaining % 2 == 1 {
-            // The cos half of the pair that ends after the stretch.
-            var two: (Float, Float) = (0, 0)
-            withUnsafeMutableBytes(of: &two) {
-                let p = $0.baseAddress!.assumingMemoryBound(to: Float.self)
-                Kernels.counterGaussianPairs(key: key, firstPair: pair &+ UInt64(whole), pairs: 1, p, isa: instructionSet)
-                dst[2 * whole] = p[0]
-            }
+        // The cos half of a pair that ends after the stretch.
+        if remaining % 2 == 1 { dst[2 * whole] = value(0, ofPair: pair &+ UInt64(whole), instructionSet) }
+    }
+
+    /// The cos (0) or sin (1) value of pair `pair`.
+    private func value(_ index: Int, ofPair pair: UInt64, _ isa: Kernels.InstructionSet) -> Float {
+        var two: (Float, Float) = (0, 0)
+        return withUnsafeMutableBytes(of: &two) {
+            let p = $0.baseAddress!.assumingMemoryBound(to: Float.self)
+            Kernels.counterGaussianPairs(key: key, firstPair: pair, pairs: 1, p, isa: isa)
+            return p[index]
         }
     }
 

@@ -56,30 +56,43 @@ public enum KernelBodies {
                 draws[j] = r
             }
             // The serial generator loop above only stores; the bit extraction vectorises.
-            for j in 0..<pairs {
-                let r = draws[j]
-                // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
-                u1[j] = (Float(Int32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0)
-                ks[j] = Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF)
-            }
-            for j in 0..<pairs { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
-            for j in 0..<pairs {
-                let (sv, cv) = GaussianSIMD.sincos2pi(k: ks[j])
-                sinv[j] = sv
-                cosv[j] = cv
-            }
-            let dst = out + start
-            for j in 0..<(m / 2) {
-                dst[2 * j] = radius[j] * cosv[j]
-                dst[2 * j + 1] = radius[j] * sinv[j]
-            }
-            if m % 2 == 1 { dst[m - 1] = radius[pairs - 1] * cosv[pairs - 1] }
+            for j in 0..<pairs { (u1[j], ks[j]) = boxMullerInputs(draws[j]) }
+            boxMuller(u1: u1, k: ks, pairs: pairs, count: m, radius: radius, cosv: cosv, sinv: sinv, into: out + start)
             start += m
         }
         s0 = a
         s1 = b
         s2 = c
         s3 = d
+    }
+
+    /// u₁ ∈ (0, 1] from the top 24 bits of a 64-bit word (so that log is finite) and the
+    /// angle index k ∈ [0, 2²⁴) from bits 8…31.
+    @inlinable @inline(__always)
+    public static func boxMullerInputs(_ r: UInt64) -> (Float, Int32) {
+        ((Float(Int32(truncatingIfNeeded: r >> 40)) + 1) * (1.0 / 16_777_216.0), Int32(truncatingIfNeeded: (r >> 8) & 0xFF_FFFF))
+    }
+
+    /// Box–Muller of `pairs` words given as u₁ and k (`boxMullerInputs`): the pair
+    /// (r·cos θ, r·sin θ), r = √(−2 ln u₁), θ = 2π·k/2²⁴, of word j at dst[2j] and dst[2j + 1],
+    /// for the first `count` ≤ 2·pairs values (an odd count ends on a cos value).
+    /// `radius`, `cosv`, `sinv`: scratch of `pairs` floats each.
+    @inlinable @inline(__always)
+    public static func boxMuller(
+        u1: UnsafePointer<Float>, k: UnsafePointer<Int32>, pairs: Int, count: Int, radius: UnsafeMutablePointer<Float>,
+        cosv: UnsafeMutablePointer<Float>, sinv: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>
+    ) {
+        for j in 0..<pairs { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
+        for j in 0..<pairs {
+            let (sv, cv) = GaussianSIMD.sincos2pi(k: k[j])
+            sinv[j] = sv
+            cosv[j] = cv
+        }
+        for j in 0..<(count / 2) {
+            dst[2 * j] = radius[j] * cosv[j]
+            dst[2 * j + 1] = radius[j] * sinv[j]
+        }
+        if count % 2 == 1 { dst[count - 1] = radius[pairs - 1] * cosv[pairs - 1] }
     }
 
     /// Fills `2 · pairs` values at `out` with N(0, 1) samples of the counter-based stream
@@ -95,7 +108,7 @@ public enum KernelBodies {
         let block = 128
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * block) { scratch in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: block) { kBuffer in
-                let u1 = scratch.baseAddress!, radius = u1 + block, cosv = u1 + 2 * block, sinv = u1 + 3 * block
+                let u1 = scratch.baseAddress!
                 let ks = kBuffer.baseAddress!
                 var start = 0
                 while start < n {
@@ -106,22 +119,11 @@ public enum KernelBodies {
                         var z = counter &+ UInt64(j) &* 0x9E37_79B9_7F4A_7C15
                         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
                         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                        z = z ^ (z >> 31)
-                        // u1 in (0, 1] so that log is finite; k in [0, 2²⁴).
-                        u1[j] = (Float(Int32(truncatingIfNeeded: z >> 40)) + 1) * (1.0 / 16_777_216.0)
-                        ks[j] = Int32(truncatingIfNeeded: (z >> 8) & 0xFF_FFFF)
+                        (u1[j], ks[j]) = boxMullerInputs(z ^ (z >> 31))
                     }
-                    for j in 0..<m { radius[j] = GaussianSIMD.squareRoot(-2 * GaussianSIMD.log(u1[j])) }
-                    for j in 0..<m {
-                        let (sv, cv) = GaussianSIMD.sincos2pi(k: ks[j])
-                        sinv[j] = sv
-                        cosv[j] = cv
-                    }
-                    let dst = out + 2 * start
-                    for j in 0..<m {
-                        dst[2 * j] = radius[j] * cosv[j]
-                        dst[2 * j + 1] = radius[j] * sinv[j]
-                    }
+                    boxMuller(
+                        u1: u1, k: ks, pairs: m, count: 2 * m, radius: u1 + block, cosv: u1 + 2 * block, sinv: u1 + 3 * block,
+                        into: out + 2 * start)
                     start += m
                 }
             }

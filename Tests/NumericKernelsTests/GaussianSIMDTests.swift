@@ -38,24 +38,7 @@ import Testing
         var rng = Xoshiro256(seed: 77)
         var z = [Float](repeating: 0, count: n)
         z.withUnsafeMutableBufferPointer { rng.fillGaussianFast($0) }
-        var m1 = 0.0, m2 = 0.0, m3 = 0.0, m4 = 0.0, tail = 0.0
-        for v in z {
-            let d = Double(v)
-            m1 += d
-            m2 += d * d
-            m3 += d * d * d
-            m4 += d * d * d * d
-            if abs(d) > 3 { tail += 1 }
-        }
-        let N = Double(n)
-        m1 /= N; m2 /= N; m3 /= N; m4 /= N; tail /= N
-        let se = 1 / N.squareRoot()
-        #expect(abs(m1) < 5 * se)
-        #expect(abs(m2 - 1) < 5 * 2.0.squareRoot() * se)
-        #expect(abs(m3) < 5 * 6.0.squareRoot() * se)
-        #expect(abs(m4 - 3) < 5 * 96.0.squareRoot() * se)
-        let p = 0.0026998
-        #expect(abs(tail - p) < 5 * (p * (1 - p) / N).squareRoot())
+        expectStandardNormalMoments(z)
     }
 
     /// A fill of n samples consumes ⌈n/2⌉ draws and is a prefix of any longer fill.
@@ -105,4 +88,28 @@ import Testing
         #expect(diffs.filter { $0 > 1e-4 }.count < n / 1000)
         #expect(a.next() == b.next())
     }
+}
+
+/// Checks the moments of `z` against N(0, 1): mean 0 (σ/√N), variance 1 (√2/√N), skewness 0
+/// (√6/√N), fourth moment 3 (√96/√N), each within 5 standard errors; tail fraction
+/// P(|z| > 3) = 0.0026998 within 5·√(p(1−p)/N).
+func expectStandardNormalMoments(_ z: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
+    var m1 = 0.0, m2 = 0.0, m3 = 0.0, m4 = 0.0, tail = 0.0
+    for v in z {
+        let d = Double(v)
+        m1 += d
+        m2 += d * d
+        m3 += d * d * d
+        m4 += d * d * d * d
+        if abs(d) > 3 { tail += 1 }
+    }
+    let N = Double(z.count)
+    m1 /= N; m2 /= N; m3 /= N; m4 /= N; tail /= N
+    let se = 1 / N.squareRoot()
+    #expect(abs(m1) < 5 * se, sourceLocation: sourceLocation)
+    #expect(abs(m2 - 1) < 5 * 2.0.squareRoot() * se, sourceLocation: sourceLocation)
+    #expect(abs(m3) < 5 * 6.0.squareRoot() * se, sourceLocation: sourceLocation)
+    #expect(abs(m4 - 3) < 5 * 96.0.squareRoot() * se, sourceLocation: sourceLocation)
+    let p = 0.0026998
+    #expect(abs(tail - p) < 5 * (p * (1 - p) / N).squareRoot(), sourceLocation: sourceLocation)
 }

@@ -140,4 +140,3 @@ public struct AnalogReadout: Sendable {
     /// `spec.adc` on every channel.
     func adcConverter(tile k: Int) -> any OutputConverter { tiles[k].circuit ?? UniformConverter(spec.adc) }
 }
-

@@ -20,8 +20,8 @@ struct TileReadIO {
 }
 
 extension TileRead {
-    /// Rows per noise group: about 4096 values, an even number of rows so that the noise
-    /// of consecutive groups continues one stream.
+    /// Rows per noise group: about 4096 values (any size gives the same results: the noise
+    /// is addressed by position).
     static func defaultGroupRows(channels: Int) -> Int { max(2, (4096 / max(channels, 1)) & ~1) }
 
     /// Position in the tile's noise stream of channel 0 of sample `b` of the MVM's batch of
