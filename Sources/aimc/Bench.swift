@@ -30,6 +30,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
+    @Flag(name: .customLong("show-disturbed"), help: "Print the ratios of a disturbed run in brackets instead of withholding them (for diagnosis, not for quoting; --json always has them).")
+    var showDisturbed = false
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
         guard runs >= 1 else { throw ValidationError("--runs must be ≥ 1") }
@@ -48,7 +51,7 @@ struct Bench: ParsableCommand {
         if json {
             try printJSON(report)
         } else {
-            print(Benchmark.render(report), terminator: "")
+            print(Benchmark.render(report, showDisturbed: showDisturbed), terminator: "")
         }
     }
 }

@@ -275,10 +275,11 @@ public struct Benchmark {
         return "unknown"
     }
 
-    /// The report as a text table; the ratios are withheld when the run was disturbed.
-    public static func render(_ r: Report) -> String {
+    /// The report as a text table; the ratios are withheld when the run was disturbed, or
+    /// with `showDisturbed` printed in brackets and marked (as BENCHMARKS.md's tables do).
+    public static func render(_ r: Report, showDisturbed: Bool = false) -> String {
         let ok = r.disturbed.isEmpty
-        func ratio(_ text: String) -> String { ok ? text : "withheld (disturbed)" }
+        func ratio(_ text: String) -> String { ok ? text : showDisturbed ? "(\(text)) disturbed" : "withheld (disturbed)" }
         let settings = Array(Set([1, r.threads])).sorted().map(String.init).joined(separator: " and ")
         func best(_ t: Int) -> String { "\(t) BLAS thread\(t == 1 ? "" : "s") (best of \(settings))" }
         var rows: [[String]] = [
@@ -297,7 +298,12 @@ public struct Benchmark {
         var out = "aimc bench · \(r.date) · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · SIMD \(r.kernels) · OpenBLAS kernel \(r.blasCore)\n"
         out += "\(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image; medians of timed runs interleaved ceiling, digital, analogue\n\n"
         out += ReportTable.table(["measure", "figure", "ratio"], rows)
-        if !ok { out += "\nratios withheld, the run was disturbed:\n" + r.disturbed.map { "  - \($0)\n" }.joined() + "  rerun on an idle machine.\n" }
+        if !ok {
+            out += showDisturbed
+                ? "\nratios in brackets come from a disturbed run (not for quoting as the machine's figures):\n"
+                : "\nratios withheld, the run was disturbed (--show-disturbed prints them in brackets):\n"
+            out += r.disturbed.map { "  - \($0)\n" }.joined() + "  rerun on an idle machine.\n"
+        }
         for a in r.advice { out += "\nnote: \(a)\n" }
         return out
     }
