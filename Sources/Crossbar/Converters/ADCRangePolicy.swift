@@ -15,8 +15,9 @@ public enum ADCRangePolicy: String, CaseIterable, Sendable, Codable {
 public enum OutputNoiseStreams: String, CaseIterable, Sendable, Codable {
     /// One counter-based stream (`GaussianStream`) per tile and MVM, its key one draw of
     /// the caller's generator; the noise of sample b at read attempt a and bit plane p is the
-    /// stretch at ((a·planes + p)·batch + b)·channels, so a row's noise depends on its index
-    /// and on the batch size, not on the other rows' values.
+    /// stretch at ((a·planes + p)·batch + b)·channels, so a row's noise depends on its index,
+    /// on the batch size only for later planes and re-reads (a, p > 0), and never on the other
+    /// rows' values.
     case shared
     /// Each row its own stream, keyed by the tile's key and [b, read attempt, bit plane]:
     /// a row's output depends only on its index in the call, never on the batch size or on

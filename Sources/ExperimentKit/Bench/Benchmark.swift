@@ -288,7 +288,7 @@ public struct Benchmark {
             ["digital inference (FP32, BLAS)", "\(Int(r.digitalImagesPerSecond)) images/s",
              ratio(String(format: "%.2f × ceiling", r.digitalImagesPerSecond / r.ceilingImagesPerSecond)) + ", " + best(r.digitalThreads)],
             ["analogue inference (all non-idealities)", "\(Int(r.analogImagesPerSecond)) images/s",
-             ratio(String(format: "%.2f × digital, %.2f × ceiling", r.analogOverDigital, r.analogOverCeiling)) + ", \(r.threads) workers × 1 BLAS thread"],
+             ratio(String(format: "%.2f × digital, %.2f × ceiling", r.analogOverDigital, r.analogOverCeiling)) + ", \(r.threads) worker\(r.threads == 1 ? "" : "s") × 1 BLAS thread"],
         ]
         if let d = r.driftEvaluationSeconds {
             rows.append(["drift evaluation of the config", String(format: "%.1f s", d), r.driftEvaluationShape ?? ""])

@@ -47,6 +47,6 @@ public enum StageKeys {
         KeySpec(key: "dac.bit_serial", kind: .boolean, defaultValue: "false",
                 doc: "Bit-serial inputs: each magnitude bit of the DAC level drives the array alone (1-bit DAC with sign), is digitised, and the results are shifted and added."),
         KeySpec(key: "output_noise_streams", kind: .choice(OutputNoiseStreams.allCases.map(\.rawValue)), defaultValue: "shared",
-                doc: "Output noise: shared (one counter-based stream per tile and MVM, each value at its own position: a row's noise depends on its index and the batch size) or per_row (a stream per row: its noise depends only on its index in the call)."),
+                doc: "Output noise: shared (one counter-based stream per tile and MVM, each value at its own position: a row's noise depends on its index in the call, and on the batch size only for bit-serial planes and bound-management re-reads) or per_row (a stream per row: its noise depends only on its index in the call)."),
     ]
 }
