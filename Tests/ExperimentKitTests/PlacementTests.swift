@@ -41,34 +41,28 @@ import Testing
 
     /// Every weighted matrix of `network` placed `p`.
     static func placing(_ network: SequentialNetwork, _ p: Placement) -> SequentialNetwork {
-        func place(_ layers: [Layer]) -> [Layer] {
-            layers.map { l in
-                switch l {
-                case .dense(var d):
-                    d.placement = p
-                    return .dense(d)
-                case .conv2d(var c):
-                    c.placement = p
-                    return .conv2d(c)
-                case .attention(var a):
-                    a.qkv.placement = p
-                    a.proj.placement = p
-                    return .attention(a)
-                case .mixtureOfExperts(var m):
-                    m.router.placement = p
-                    for e in m.experts.indices {
-                        m.experts[e].fc1.placement = p
-                        m.experts[e].fc2.placement = p
-                    }
-                    return .mixtureOfExperts(m)
-                case .residual(let r): return .residual(ResidualBlock(body: place(r.body), shortcut: place(r.shortcut)))
-                default: return l
+        network.mappingLayers { l in
+            switch l {
+            case .dense(var d):
+                d.placement = p
+                return .dense(d)
+            case .conv2d(var c):
+                c.placement = p
+                return .conv2d(c)
+            case .attention(var a):
+                a.qkv.placement = p
+                a.proj.placement = p
+                return .attention(a)
+            case .mixtureOfExperts(var m):
+                m.router.placement = p
+                for e in m.experts.indices {
+                    m.experts[e].fc1.placement = p
+                    m.experts[e].fc2.placement = p
                 }
+                return .mixtureOfExperts(m)
+            default: return l
             }
         }
-        var out = network
-        out.layers = place(network.layers)
-        return out
     }
 
     /// PCM with programming, drift and read noise, 7-bit DAC, 8-bit ADC, output noise, small

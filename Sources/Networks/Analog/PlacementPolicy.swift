@@ -116,29 +116,23 @@ public struct PlacementPolicy: Sendable, Equatable {
     public func apply(to network: SequentialNetwork) -> SequentialNetwork {
         if isEmpty { return network }
         var chosen = digitalExperts(network)[...]
-        func place(_ layers: [Layer]) -> [Layer] {
-            layers.map { l in
-                switch l {
-                case .attention(var a):
-                    if let p = attention {
-                        a.qkv.placement = p
-                        a.proj.placement = p
-                    }
-                    return .attention(a)
-                case .mixtureOfExperts(var m):
-                    if let p = router { m.router.placement = p }
-                    for e in chosen.removeFirst() {
-                        m.experts[e].fc1.placement = .digital
-                        m.experts[e].fc2.placement = .digital
-                    }
-                    return .mixtureOfExperts(m)
-                case .residual(let r): return .residual(ResidualBlock(body: place(r.body), shortcut: place(r.shortcut)))
-                default: return l
+        return network.mappingLayers { l in
+            switch l {
+            case .attention(var a):
+                if let p = attention {
+                    a.qkv.placement = p
+                    a.proj.placement = p
                 }
+                return .attention(a)
+            case .mixtureOfExperts(var m):
+                if let p = router { m.router.placement = p }
+                for e in chosen.removeFirst() {
+                    m.experts[e].fc1.placement = .digital
+                    m.experts[e].fc2.placement = .digital
+                }
+                return .mixtureOfExperts(m)
+            default: return l
             }
         }
-        var out = network
-        out.layers = place(network.layers)
-        return out
     }
 }

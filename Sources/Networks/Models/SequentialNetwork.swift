@@ -106,6 +106,21 @@ public struct SequentialNetwork: Equatable, Sendable {
         }
     }
 
+    /// The network with `transform` applied to every layer, inside residual blocks too (the
+    /// blocks rebuilt from their transformed layers), depth first: a block's body before its
+    /// shortcut, in the order `weightedLayers` lists them.
+    public func mappingLayers(_ transform: (Layer) -> Layer) -> SequentialNetwork {
+        func map(_ layers: [Layer]) -> [Layer] {
+            layers.map { l in
+                if case .residual(let r) = l { return .residual(ResidualBlock(body: map(r.body), shortcut: map(r.shortcut))) }
+                return transform(l)
+            }
+        }
+        var out = self
+        out.layers = map(layers)
+        return out
+    }
+
     /// Multiply-accumulates of the weighted layers per sample (a mixture of experts' at
     /// balanced routing, see `weightedLayers`), rounded.
     public var macsPerInference: Int {
