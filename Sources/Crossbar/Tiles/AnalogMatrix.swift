@@ -295,8 +295,11 @@ public struct ProgrammedMatrix: Sendable {
 /// One tile's conductance state at an evaluation time.
 public struct TileReadState: Sendable {
     public let mapping: TileMapping
-    /// (G⁺ − G⁻) in output units, `[columns × rows]`.
-    public let matrix: [Float]
+    /// (G⁺ − G⁻) in output units, `[channels × rows]`, packed for the array stage of the
+    /// reads (`PackedTileMatrix`: once per readout, not per MVM).
+    public let packed: PackedTileMatrix
+    /// (G⁺ − G⁻) in output units, `[channels × rows]` (unpacked on each access).
+    public var matrix: [Float] { packed.unpacked }
     /// Drift-compensation factors of every method (Compensation/DriftCompensation.swift).
     public internal(set) var compensation: TileCompensation
     /// Per row i: Σ_j (G⁺_ij + G⁻_ij) (S) of the read conductances, `[rows]`; the energy
@@ -306,4 +309,11 @@ public struct TileReadState: Sendable {
     public internal(set) var adcChannels: [Quantizer] = []
     /// The tile's ADC circuits (`HardwareSpec.adcCircuit`; nil: the uniform quantiser).
     var circuit: (any OutputConverter)? = nil
+
+    init(mapping: TileMapping, matrix: [Float], compensation: TileCompensation, rowConductance: [Float]) {
+        self.mapping = mapping
+        packed = PackedTileMatrix(matrix, channels: mapping.channels, rows: mapping.rows)
+        self.compensation = compensation
+        self.rowConductance = rowConductance
+    }
 }

@@ -27,10 +27,11 @@ public struct AnalogReadout: Sendable {
         var w = Matrix(rows: outputs, columns: inputs)
         for t in tiles {
             let rows = t.mapping.rows
+            let matrix = t.matrix
             for j in 0..<t.mapping.columns {
                 let d = t.mapping.digitalFactor[j]
                 for i in 0..<rows {
-                    w[t.mapping.columnRange.lowerBound + j, t.mapping.rowRange.lowerBound + i] = t.matrix[j * rows + i] * d
+                    w[t.mapping.columnRange.lowerBound + j, t.mapping.rowRange.lowerBound + i] = matrix[j * rows + i] * d
                 }
             }
         }
@@ -133,7 +134,7 @@ public struct AnalogReadout: Sendable {
         let io = TileReadIO(
             x: x + inputOffset, ldx: ldx, batch: batch, out: out + outputOffset, ldo: ldo, capture: capture,
             noiseKey: noise.key, firstSample: noise.firstSample, totalSamples: noise.totalSamples)
-        return !read.run(io, groupRows: readGroupRows ?? TileRead.defaultGroupRows(channels: read.channels), stats: &stats)
+        return !read.run(io, groupRows: readGroupRows ?? TileRead.defaultGroupRows(rows: read.rows, channels: read.channels), stats: &stats)
     }
 
     /// The output converters of tile `k`: its ADC circuits, or the uniform quantiser of

@@ -20,9 +20,15 @@ struct TileReadIO {
 }
 
 extension TileRead {
-    /// Rows per noise group: about 4096 values (any size gives the same results: the noise
-    /// is addressed by position).
-    static func defaultGroupRows(channels: Int) -> Int { max(2, (4096 / max(channels, 1)) & ~1) }
+    /// Samples per group: a multiple of the array stage's 12-sample blocking whose DAC
+    /// levels, array outputs and noise take about 256 KiB (to stay in L2), at least 12. Any
+    /// size gives the same results: every stage is per sample, the noise addressed by
+    /// position.
+    static func defaultGroupRows(rows: Int, channels: Int) -> Int {
+        let block = PackedTileMatrix.rowBlock
+        let perSample = max(rows + 2 * channels, 1) * MemoryLayout<Float>.size
+        return max(block, ((256 << 10) / perSample) / block * block)
+    }
 
     /// Position in the tile's noise stream of channel 0 of sample `b` of the MVM's batch of
     /// `total` samples, at read attempt `attempt` (0, then one more per bound-management
@@ -35,7 +41,7 @@ extension TileRead {
 
     /// The schedule: reads every sample, re-reading saturated ones under bound management;
     /// adds the outputs into `io.out` and the counts into `stats`.
-    /// - Parameter groupRows: samples per group of stages 4–6 (rounded up to even).
+    /// - Parameter groupRows: samples per group (≥ 1).
     /// - Returns: false when a sample held NaN or ±Inf (abs-max scaling found it).
     func run(_ io: TileReadIO, groupRows: Int, stats: inout ConversionStats) -> Bool {
         let batch = io.batch
@@ -49,7 +55,7 @@ extension TileRead {
         while !pending.isEmpty {
             pending = read(
                 pending, io, scale: &scale, attempt: attempt, finite: &finite, bmFactor: bmFactor,
-                groupRows: max(2, (min(groupRows, batch + 1) + 1) & ~1), counts: &counts, clips: &clipCount, zeros: &zeroCount)
+                groupRows: max(1, groupRows), counts: &counts, clips: &clipCount, zeros: &zeroCount)
             attempt += 1
             for b in pending {
                 bmFactor[b] *= 2
@@ -65,10 +71,10 @@ extension TileRead {
         return finite
     }
 
-    /// One pass (read attempt `attempt`) of every stage over `samples` (ascending); returns
-    /// the samples that bound management must read again. In the first pass stage 1 runs
-    /// per sample just before its stage 2, while the sample is in cache; a sample with NaN
-    /// or ±Inf gets scale 0 and clears `finite`.
+    /// One pass (read attempt `attempt`) of every stage over `samples` (ascending), group by
+    /// group of `groupRows` samples; returns the samples that bound management must read
+    /// again. In the first pass stage 1 runs per sample just before its stage 2, while the
+    /// sample is in cache; a sample with NaN or ±Inf gets scale 0 and clears `finite`.
     func read(
         _ samples: [Int], _ io: TileReadIO, scale: inout [Float], attempt: Int, finite: inout Bool, bmFactor: [Float], groupRows: Int,
         counts: inout ConversionStats, clips: inout [Int], zeros: inout [Int]
@@ -79,41 +85,65 @@ extension TileRead {
         func position(_ s: Int, _ plane: Int) -> UInt64 {
             noisePosition(sample: io.firstSample + samples[s], total: io.totalSamples, attempt: attempt, plane: plane)
         }
-        var levels = uninitialised(n * rows)
-        var inputSum = [Float](repeating: 0, count: state.mapping.digitalOffset.isEmpty ? 0 : n)
-        for (s, b) in samples.enumerated() {
-            if measureScales {
-                if let m = inputScale(io.x + b * io.ldx) { scale[b] = m } else {
-                    scale[b] = 0
-                    finite = false
-                }
-            }
-            let m = scale[b] * bmFactor[b]
-            levels.withUnsafeMutableBufferPointer { l in
-                counts.dacClipped += encode(io.x + b * io.ldx, scale: m, l.baseAddress! + s * rows, counts: &counts)
-                if !inputSum.isEmpty { inputSum[s] = (0..<rows).reduce(Float(0)) { $0 + l[s * rows + $1] } }
-            }
-        }
         counts.operations.tileReads += n
         counts.operations.dacConversionsAll += n * rows
         counts.operations.adcConversionsAll += n * channels * planes
-        // Workspaces: every element is written before it is read.
-        var y = uninitialised(n * channels)  // array outputs of a plane
-        var digitised = uninitialised((planes > 1 ? n : 1) * channels)
-        var noise = uninitialised(sigma > 0 ? min(groupRows, n) * channels : 0)
-        var planeInput = uninitialised(planes > 1 ? n * rows : 0)
+        let block = max(1, min(groupRows, n))
+        let ldy = state.packed.paddedChannels
+        // Workspaces of one group: every element is written before it is read.
+        var levels = uninitialised(block * rows)
+        var y = uninitialised(block * ldy)  // array outputs of a plane
+        var digitised = uninitialised((planes > 1 ? block : 1) * channels)
+        var noise = uninitialised(sigma > 0 ? block * channels : 0)
+        var planeInput = uninitialised(planes > 1 ? block * rows : 0)
+        var driven = uninitialised(cellIV != nil ? block * rows : 0)
         var planeRow = uninitialised(planes > 1 ? channels : 0)  // one plane's ADC output of a sample
-        var clipped = [Int](repeating: 0, count: n), zeroed = clipped
+        var inputSum = [Float](repeating: 0, count: state.mapping.digitalOffset.isEmpty ? 0 : block)
+        var clipped = [Int](repeating: 0, count: block), zeroed = clipped
+        let work = TileWorkspace(capacity: state.packed.workspaceCount(samples: block))
         var again: [Int] = []
-        for plane in 0..<planes {
-            if planes > 1 { levels.withUnsafeBufferPointer { l in planeInput.withUnsafeMutableBufferPointer { bitPlane(l.baseAddress!, count: n * rows, plane: plane, into: $0.baseAddress!) } } }
-            (planes > 1 ? planeInput : levels).withUnsafeBufferPointer { i in y.withUnsafeMutableBufferPointer { array(i.baseAddress!, count: n, into: $0.baseAddress!) } }
-            let weight: Float = planes > 1 ? Float(1 << plane) * dac.step : 1
-            for group in stride(from: 0, to: n, by: groupRows) {
-                let g = min(groupRows, n - group)
+        for group in stride(from: 0, to: n, by: block) {
+            let g = min(block, n - group)
+            // Stages 1–2 of the group's samples.
+            levels.withUnsafeMutableBufferPointer { l in
+                for s in group..<(group + g) {
+                    let b = samples[s]
+                    if measureScales {
+                        if let m = inputScale(io.x + b * io.ldx) { scale[b] = m } else {
+                            scale[b] = 0
+                            finite = false
+                        }
+                    }
+                    let dst = l.baseAddress! + (s - group) * rows
+                    counts.dacClipped += encode(io.x + b * io.ldx, scale: scale[b] * bmFactor[b], dst, counts: &counts)
+                    if !inputSum.isEmpty { inputSum[s - group] = (0..<rows).reduce(Float(0)) { $0 + dst[$1] } }
+                }
+            }
+            for i in 0..<g {
+                clipped[i] = 0
+                zeroed[i] = 0
+            }
+            for plane in 0..<planes {
+                // Stage 3.
+                levels.withUnsafeBufferPointer { l in
+                    planeInput.withUnsafeMutableBufferPointer { pi in
+                        driven.withUnsafeMutableBufferPointer { d in
+                            y.withUnsafeMutableBufferPointer { yp in
+                                var input = l.baseAddress!
+                                if planes > 1 {
+                                    bitPlane(input, count: g * rows, plane: plane, into: pi.baseAddress!)
+                                    input = UnsafePointer(pi.baseAddress!)
+                                }
+                                array(input, count: g, into: yp.baseAddress!, ldy: ldy, driven: d.baseAddress ?? yp.baseAddress!, work: work)
+                            }
+                        }
+                    }
+                }
+                // Stage 4 for the whole group when its samples are consecutive (one stretch of
+                // the stream), else per sample.
                 if sigma > 0 && !perRowNoise {
                     noise.withUnsafeMutableBufferPointer { z in
-                        if samples[group + g - 1] - samples[group] == g - 1 {  // consecutive samples: one stretch
+                        if samples[group + g - 1] - samples[group] == g - 1 {
                             drawNoise(z.baseAddress!, count: g * channels, stream: stream, from: position(group, plane))
                         } else {
                             for s in group..<(group + g) {
@@ -122,26 +152,28 @@ extension TileRead {
                         }
                     }
                 }
+                let weight: Float = planes > 1 ? Float(1 << plane) * dac.step : 1
                 for s in group..<(group + g) {
-                    let b = samples[s]
+                    let i = s - group, b = samples[s]
                     if perRowNoise {
                         let row = GaussianStream(key: Xoshiro256.mix(io.noiseKey, [UInt64(io.firstSample + b), UInt64(attempt), UInt64(plane)]))
-                        noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress! + (s - group) * channels, count: channels, stream: row, from: 0) }
+                        noise.withUnsafeMutableBufferPointer { drawNoise($0.baseAddress! + i * channels, count: channels, stream: row, from: 0) }
                     }
-                    let row = convert(y, s, noiseRow: s - group, noise: noise, plane: plane, weight: weight, into: &digitised, scratch: &planeRow, io.capture)
-                    clipped[s] += row.clipped
-                    zeroed[s] += row.zeroed
+                    // Stages 5–6.
+                    let row = convert(y, i * ldy, noise: noise, noiseOffset: i * channels, plane: plane, weight: weight, into: &digitised, at: planes > 1 ? i * channels : 0, scratch: &planeRow, io.capture)
+                    clipped[i] += row.clipped
+                    zeroed[i] += row.zeroed
                     guard plane == planes - 1 else { continue }
-                    clips[b] = clipped[s]
-                    zeros[b] = zeroed[s]
+                    clips[b] = clipped[i]
+                    zeros[b] = zeroed[i]
                     let m = scale[b]
-                    if boundManagement && clipped[s] > 0 && m > 0 && bmFactor[b] * 2 <= spec.boundManagementMaxFactor {
+                    if boundManagement && clipped[i] > 0 && m > 0 && bmFactor[b] * 2 <= spec.boundManagementMaxFactor {
                         again.append(b)
                         continue
                     }
                     if m == 0 { continue }
                     digitised.withUnsafeBufferPointer { d in
-                        accumulate(d.baseAddress! + (planes > 1 ? s * channels : 0), inputSum: inputSum.isEmpty ? 0 : inputSum[s], factor: m * bmFactor[b] * alpha, into: io.out + b * io.ldo)
+                        accumulate(d.baseAddress! + (planes > 1 ? i * channels : 0), inputSum: inputSum.isEmpty ? 0 : inputSum[i], factor: m * bmFactor[b] * alpha, into: io.out + b * io.ldo)
                     }
                 }
             }
@@ -149,23 +181,24 @@ extension TileRead {
         return again
     }
 
-    /// Stages 4–5 for sample position `s` of plane `plane`: noise, capture and ADC into
-    /// `digitised` (bit planes shift-and-add into the sample's row).
+    /// Stages 4–5 for one sample's array outputs at `y[offset...]`: noise
+    /// (`noise[noiseOffset...]`), capture and ADC into `digitised[at...]` (bit planes
+    /// shift-and-add into the sample's row).
     func convert(
-        _ y: [Float], _ s: Int, noiseRow: Int, noise: [Float], plane: Int, weight: Float, into digitised: inout [Float],
+        _ y: [Float], _ offset: Int, noise: [Float], noiseOffset: Int, plane: Int, weight: Float, into digitised: inout [Float], at: Int,
         scratch q: inout [Float], _ capture: PreADCCapture?
     ) -> (clipped: Int, zeroed: Int) {
         y.withUnsafeBufferPointer { yp in
             noise.withUnsafeBufferPointer { zp in
                 digitised.withUnsafeMutableBufferPointer { dp in
-                    let src = yp.baseAddress! + s * channels
-                    let z: UnsafePointer<Float>? = sigma > 0 ? zp.baseAddress! + noiseRow * channels : nil
+                    let src = yp.baseAddress! + offset
+                    let z: UnsafePointer<Float>? = sigma > 0 ? zp.baseAddress! + noiseOffset : nil
                     if let capture {
                         for j in 0..<channels { capture.values[j].append(z.map { src[j] + sigma * $0[j] } ?? src[j]) }
                     }
                     guard planes > 1 else { return digitise(src, noise: z, dp.baseAddress!) }
                     let r = q.withUnsafeMutableBufferPointer { digitise(src, noise: z, $0.baseAddress!) }
-                    let dst = dp.baseAddress! + s * channels
+                    let dst = dp.baseAddress! + at
                     for j in 0..<channels { dst[j] = plane == 0 ? q[j] * weight : dst[j] + q[j] * weight }
                     return r
                 }

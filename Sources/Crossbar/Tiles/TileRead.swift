@@ -9,8 +9,8 @@ import SIMDKernels
 /// 2. `encode` — the DAC (`InputConverter`) into the levels of the word lines, with the
 ///    energy observer counting driven rows and cell currents;
 /// 3. `array` — (G⁺ − G⁻)·x through the conductances at this time (drift, read noise and
-///    IR drop are in `TileReadState.matrix`), one `cblas_sgemm` per group of samples and
-///    bit plane;
+///    IR drop are in `TileReadState.packed`), one packed-matrix product
+///    (`PackedTileMatrix.multiply`) per group of samples and bit plane;
 /// 4. `drawNoise` — output noise σ·N(0, 1) at the ADC input, from the tile's counter-based
 ///    `GaussianStream` at each value's own position (`noisePosition`) or
 ///    per row;
@@ -18,9 +18,9 @@ import SIMDKernels
 /// 6. `accumulate` — combine slices and digital offsets, rescale (input scale, bound
 ///    management, drift compensation, digital factor) and add into the layer output.
 ///
-/// `run` is the schedule: after the array stage, stages 4–6 run per sample while its row is
-/// in cache, in groups of `groupRows` samples; bound management re-reads saturated samples
-/// with twice the input attenuation. Every schedule (any group size) gives bit-identical
+/// `run` is the schedule: every stage runs on groups of `groupRows` samples, so that their
+/// inputs, DAC levels, array outputs and noise stay in cache between the stages; bound
+/// management re-reads saturated samples with twice the input attenuation. Every schedule (any group size) gives bit-identical
 /// results (tested): each noise value is addressed by (read attempt, bit plane, sample,
 /// channel), never by the order in which it is drawn.
 struct TileRead {
@@ -91,24 +91,23 @@ struct TileRead {
         }
     }
 
-    /// Stage 3: the analogue MVM of `n` driven rows, `y[0..<n] = f(input[0..<n]) · Mᵀ`
-    /// `[n × channels]`, f the cells' I–V drive (`SinhCellIV`; the identity for ohmic
-    /// cells).
-    func array(_ input: UnsafePointer<Float>, count n: Int, into y: UnsafeMutablePointer<Float>) {
-        var driven: [Float] = []
+    /// Stage 3: the analogue MVM of `n` driven rows, `y[b, 0..<channels] = f(input[b]) · Mᵀ`
+    /// for b < n (row stride `ldy` ≥ `state.packed.paddedChannels`), f the cells' I–V drive
+    /// (`SinhCellIV`; the identity for ohmic cells) into `driven` `[n × rows]` when there is
+    /// one. The product is `PackedTileMatrix.multiply`: the matrix packed once per readout,
+    /// each output one FMA chain over the rows in order (the same bits on every SIMD variant
+    /// and for any grouping of the samples).
+    func array(
+        _ input: UnsafePointer<Float>, count n: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
+        driven: UnsafeMutablePointer<Float>, work: TileWorkspace
+    ) {
         var a = input
         if let cellIV {
-            driven = uninitialised(n * rows)
-            driven.withUnsafeMutableBufferPointer { cellIV.drive(input, $0.baseAddress!, count: n * rows) }
+            cellIV.drive(input, driven, count: n * rows)
+            a = UnsafePointer(driven)
         }
-        driven.withUnsafeBufferPointer { d in
-            if cellIV != nil { a = d.baseAddress! }
-            state.matrix.withUnsafeBufferPointer { mp in
-                BLAS.sgemm(
-                    transA: false, transB: true, m: n, n: channels, k: rows, alpha: 1,
-                    a: a, lda: rows, b: mp.baseAddress!, ldb: rows, beta: 0, c: y, ldc: channels)
-            }
-        }
+        let packed = state.packed
+        packed.multiply(a, lda: rows, count: n, into: y, ldy: ldy, workspace: work.reserve(packed.workspaceCount(samples: n)))
     }
 
     /// Stage 4: standard normal samples for `count` values of output noise, positions

@@ -1,0 +1,184 @@
+// The array stage of a tile read: the DAC levels of a block of samples times the tile's
+// conductance matrix, packed once per readout (no repacking per call, unlike a BLAS sgemm),
+// with every output one fused multiply-add chain over the rows in order, so that the
+// AVX-512, AVX2 and portable variants give the same bits. The blocking follows Goto & van
+// de Geijn, "Anatomy of high-performance matrix multiplication" (ACM TOMS 34, 2008) and the
+// BLIS micro-kernel layout (Van Zee & van de Geijn, ACM TOMS 41, 2015): a micro-panel of B
+// (KC rows × 16 or 32 channels) stays in L1 while the packed samples stream from L2.
+#include "CTileKernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// Rows of the inputs per pass over a micro-panel of B (≈ 32 KiB of B for two panels).
+#define KC 256
+
+static inline long min_long(long a, long b) { return a < b ? a : b; }
+
+size_t aimc_tile_gemm_workspace(long n, long rows) {
+    long blocks = (n + AIMC_TILE_ROW_BLOCK - 1) / AIMC_TILE_ROW_BLOCK;
+    return (size_t)(blocks * AIMC_TILE_ROW_BLOCK) * (size_t)rows;
+}
+
+// Samples i0 ..< i0 + mr of a, interleaved per input: ap[k·MR + r] (zeros for r ≥ mr).
+static void pack_rows(const float *a, long lda, long mr, long MR, long rows, float *ap) {
+    for (long r = 0; r < MR; r++) {
+        if (r < mr) {
+            const float *src = a + r * lda;
+            for (long k = 0; k < rows; k++) ap[k * MR + r] = src[k];
+        } else {
+            for (long k = 0; k < rows; k++) ap[k * MR + r] = 0;
+        }
+    }
+}
+
+// The portable variant: fmaf per element (a hardware FMA where the CPU has one, glibc's
+// exact emulation where it does not).
+static void gemm_portable(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy) {
+    for (long i = 0; i < n; i++) {
+        const float *x = a + i * lda;
+        for (long p = 0; p < panels; p++) {
+            const float *b = packed + p * rows * AIMC_TILE_PANEL;
+            float acc[AIMC_TILE_PANEL];
+            for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[j] = 0;
+            for (long k = 0; k < rows; k++) {
+                float v = x[k];
+                for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[j] = fmaf(v, b[k * AIMC_TILE_PANEL + j], acc[j]);
+            }
+            memcpy(y + i * ldy + p * AIMC_TILE_PANEL, acc, sizeof acc);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+
+#define ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define ROWS12(X) ROWS6(X) X(6) X(7) X(8) X(9) X(10) X(11)
+
+// ---- AVX-512: 12 samples × 32 channels (24 accumulators), or × 16 for a last odd panel.
+#define T512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
+
+T512 static void k512_12x32(const float *ap, const float *b0, const float *b1, long kc, float *c, long ldc, int first) {
+#define I512_2(r) __m512 c##r##a = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc); \
+                  __m512 c##r##b = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc + 16);
+    ROWS12(I512_2)
+    for (long k = 0; k < kc; k++) {
+        __m512 x0 = _mm512_load_ps(b0 + k * 16), x1 = _mm512_load_ps(b1 + k * 16);
+        const float *ak = ap + k * 12;
+#define S512_2(r) { __m512 v = _mm512_set1_ps(ak[r]); c##r##a = _mm512_fmadd_ps(v, x0, c##r##a); c##r##b = _mm512_fmadd_ps(v, x1, c##r##b); }
+        ROWS12(S512_2)
+    }
+#define W512_2(r) _mm512_storeu_ps(c + r * ldc, c##r##a); _mm512_storeu_ps(c + r * ldc + 16, c##r##b);
+    ROWS12(W512_2)
+}
+
+T512 static void k512_12x16(const float *ap, const float *b0, long kc, float *c, long ldc, int first) {
+#define I512_1(r) __m512 c##r##a = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc);
+    ROWS12(I512_1)
+    for (long k = 0; k < kc; k++) {
+        __m512 x0 = _mm512_load_ps(b0 + k * 16);
+        const float *ak = ap + k * 12;
+#define S512_1(r) c##r##a = _mm512_fmadd_ps(_mm512_set1_ps(ak[r]), x0, c##r##a);
+        ROWS12(S512_1)
+    }
+#define W512_1(r) _mm512_storeu_ps(c + r * ldc, c##r##a);
+    ROWS12(W512_1)
+}
+
+T512 static void gemm_avx512(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy, float *work) {
+    enum { MR = 12 };
+    long blocks = (n + MR - 1) / MR;
+    for (long ib = 0; ib < blocks; ib++) pack_rows(a + ib * MR * lda, lda, min_long(MR, n - ib * MR), MR, rows, work + ib * MR * rows);
+    float tmp[MR * 32] __attribute__((aligned(64)));
+    memset(tmp, 0, sizeof tmp);
+    for (long k0 = 0; k0 < rows; k0 += KC) {
+        long kc = min_long(KC, rows - k0);
+        int first = k0 == 0;
+        for (long p = 0; p < panels; p += 2) {
+            int two = p + 1 < panels;
+            long width = two ? 32 : 16;
+            const float *b0 = packed + p * rows * 16 + k0 * 16, *b1 = b0 + rows * 16;
+            for (long ib = 0; ib < blocks; ib++) {
+                const float *ap = work + ib * MR * rows + k0 * MR;
+                float *c = y + ib * MR * ldy + p * 16;
+                long mr = min_long(MR, n - ib * MR);
+                float *cc = c;
+                long ldc = ldy;
+                if (mr < MR) {  // the last, partial block of samples goes through tmp
+                    if (!first) for (long r = 0; r < mr; r++) memcpy(tmp + r * 32, c + r * ldy, (size_t)width * sizeof(float));
+                    cc = tmp;
+                    ldc = 32;
+                }
+                if (two) k512_12x32(ap, b0, b1, kc, cc, ldc, first);
+                else k512_12x16(ap, b0, kc, cc, ldc, first);
+                if (mr < MR) for (long r = 0; r < mr; r++) memcpy(c + r * ldy, tmp + r * 32, (size_t)width * sizeof(float));
+            }
+        }
+    }
+}
+
+// ---- AVX2: 6 samples × 16 channels (12 accumulators).
+#define T256 __attribute__((target("avx2,fma")))
+
+T256 static void k256_6x16(const float *ap, const float *b, long kc, float *c, long ldc, int first) {
+#define I256(r) __m256 c##r##a = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + r * ldc); \
+                __m256 c##r##b = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + r * ldc + 8);
+    ROWS6(I256)
+    for (long k = 0; k < kc; k++) {
+        __m256 x0 = _mm256_load_ps(b + k * 16), x1 = _mm256_load_ps(b + k * 16 + 8);
+        const float *ak = ap + k * 6;
+#define S256(r) { __m256 v = _mm256_broadcast_ss(ak + r); c##r##a = _mm256_fmadd_ps(v, x0, c##r##a); c##r##b = _mm256_fmadd_ps(v, x1, c##r##b); }
+        ROWS6(S256)
+    }
+#define W256(r) _mm256_storeu_ps(c + r * ldc, c##r##a); _mm256_storeu_ps(c + r * ldc + 8, c##r##b);
+    ROWS6(W256)
+}
+
+T256 static void gemm_avx2(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy, float *work) {
+    enum { MR = 6 };
+    long blocks = (n + MR - 1) / MR;
+    for (long ib = 0; ib < blocks; ib++) pack_rows(a + ib * MR * lda, lda, min_long(MR, n - ib * MR), MR, rows, work + ib * MR * rows);
+    float tmp[MR * 16] __attribute__((aligned(32)));
+    memset(tmp, 0, sizeof tmp);
+    for (long k0 = 0; k0 < rows; k0 += KC) {
+        long kc = min_long(KC, rows - k0);
+        int first = k0 == 0;
+        for (long p = 0; p < panels; p++) {
+            const float *b = packed + p * rows * 16 + k0 * 16;
+            for (long ib = 0; ib < blocks; ib++) {
+                const float *ap = work + ib * MR * rows + k0 * MR;
+                float *c = y + ib * MR * ldy + p * 16;
+                long mr = min_long(MR, n - ib * MR);
+                if (mr == MR) {
+                    k256_6x16(ap, b, kc, c, ldy, first);
+                } else {
+                    if (!first) for (long r = 0; r < mr; r++) memcpy(tmp + r * 16, c + r * ldy, 16 * sizeof(float));
+                    k256_6x16(ap, b, kc, tmp, 16, first);
+                    for (long r = 0; r < mr; r++) memcpy(c + r * ldy, tmp + r * 16, 16 * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+#endif
+
+void aimc_tile_gemm(
+    int variant, const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy,
+    float *work) {
+    if (n <= 0 || panels <= 0) return;
+    if (rows <= 0) {
+        for (long i = 0; i < n; i++) memset(y + i * ldy, 0, (size_t)(panels * AIMC_TILE_PANEL) * sizeof(float));
+        return;
+    }
+#if defined(__x86_64__)
+    if (variant == AIMC_TILE_AVX512) { gemm_avx512(a, lda, n, rows, packed, panels, y, ldy, work); return; }
+    if (variant == AIMC_TILE_AVX2) { gemm_avx2(a, lda, n, rows, packed, panels, y, ldy, work); return; }
+#endif
+    (void)work;
+    gemm_portable(a, lda, n, rows, packed, panels, y, ldy);
+}

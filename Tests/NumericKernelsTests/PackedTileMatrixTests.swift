@@ -1,0 +1,89 @@
+import NumericKernels
+import TestSupport
+import Testing
+
+/// The array stage's packed-matrix product: every output is the fused multiply-add chain
+/// over the rows in order (checked bit for bit against a scalar `addingProduct` loop) on
+/// every variant, it agrees with OpenBLAS's sgemm to float rounding, and it writes exactly
+/// the rows and columns it owns.
+@Suite("Packed tile matrix product")
+struct PackedTileMatrixTests {
+    static let variants = Kernels.InstructionSet.allCases.filter { $0 <= Kernels.supported }
+
+    static func data(_ n: Int, seed: UInt64) -> [Float] {
+        var g = Xoshiro256(seed: seed)
+        // DAC-like levels (a quarter zero) and signed weights of mixed magnitude.
+        return (0..<n).map { i in i % 4 == 0 ? 0 : (g.nextUniform() * 2 - 1) * (i % 3 == 0 ? 1e-3 : 1.7) }
+    }
+
+    @Test("bit-identical to the scalar FMA chain on every variant; close to sgemm; padding and bounds",
+          arguments: [(1, 1, 1), (5, 10, 128), (6, 16, 255), (12, 17, 256), (13, 33, 257), (29, 64, 513), (97, 256, 272)])
+    func product(n: Int, channels: Int, rows: Int) {
+        let lda = rows + 3
+        let a = Self.data(n * lda, seed: UInt64(n * 1000 + rows))
+        let m = Self.data(channels * rows, seed: UInt64(channels * 7 + 1))
+        let packed = PackedTileMatrix(m, channels: channels, rows: rows)
+        #expect(packed.unpacked == m)
+        let ldy = packed.paddedChannels + 5
+        // Reference: c = 0, then c = fma(a_k, m_k, c) for k in order.
+        var expected = [Float](repeating: 0, count: n * channels)
+        for i in 0..<n {
+            for j in 0..<channels {
+                var c: Float = 0
+                for k in 0..<rows { c = c.addingProduct(a[i * lda + k], m[j * rows + k]) }
+                expected[i * channels + j] = c
+            }
+        }
+        var blas = [Float](repeating: 0, count: n * channels)
+        a.withUnsafeBufferPointer { ap in
+            m.withUnsafeBufferPointer { mp in
+                blas.withUnsafeMutableBufferPointer { bp in
+                    BLAS.sgemm(transA: false, transB: true, m: n, n: channels, k: rows, alpha: 1, a: ap.baseAddress!, lda: lda,
+                               b: mp.baseAddress!, ldb: rows, beta: 0, c: bp.baseAddress!, ldc: channels)
+                }
+            }
+        }
+        // |Σ a·m| error bound of a float sum of `rows` products: rows · ε · Σ|a·m|.
+        for i in 0..<n {
+            for j in 0..<channels {
+                var magnitude: Float = 0
+                for k in 0..<rows { magnitude += abs(a[i * lda + k] * m[j * rows + k]) }
+                #expect(abs(expected[i * channels + j] - blas[i * channels + j]) <= Float(rows) * 1.2e-7 * magnitude + 1e-30)
+            }
+        }
+        let sentinel: Float = -7.25
+        for isa in Self.variants {
+            var y = [Float](repeating: sentinel, count: (n + 1) * ldy)
+            let work = TileWorkspace(capacity: packed.workspaceCount(samples: n))
+            a.withUnsafeBufferPointer { ap in
+                y.withUnsafeMutableBufferPointer { packed.multiply(ap.baseAddress!, lda: lda, count: n, into: $0.baseAddress!, ldy: ldy, workspace: work.pointer, isa: isa) }
+            }
+            var got: [Float] = []
+            for i in 0..<n { got += y[(i * ldy)..<(i * ldy + channels)] }
+            #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(isa)")
+            for i in 0..<n {
+                #expect(y[(i * ldy + channels)..<(i * ldy + packed.paddedChannels)].allSatisfy { $0 == 0 }, "\(isa): padding of sample \(i)")
+                #expect(y[(i * ldy + packed.paddedChannels)..<((i + 1) * ldy)].allSatisfy { $0 == sentinel }, "\(isa): beyond the row of sample \(i)")
+            }
+            #expect(y[(n * ldy)...].allSatisfy { $0 == sentinel }, "\(isa): beyond sample \(n - 1)")
+        }
+    }
+
+    @Test("a sample's outputs do not depend on the other samples of the block")
+    func rowIndependence() {
+        let rows = 300, channels = 40, n = 25
+        let a = Self.data(n * rows, seed: 5)
+        let packed = PackedTileMatrix(Self.data(channels * rows, seed: 6), channels: channels, rows: rows)
+        let ldy = packed.paddedChannels
+        for isa in Self.variants {
+            let work = TileWorkspace(capacity: packed.workspaceCount(samples: n))
+            var all = [Float](repeating: 0, count: n * ldy)
+            a.withUnsafeBufferPointer { packed.multiply($0.baseAddress!, lda: rows, count: n, into: &all, ldy: ldy, workspace: work.pointer, isa: isa) }
+            for s in [0, 11, 12, 24] {
+                var one = [Float](repeating: 0, count: ldy)
+                a.withUnsafeBufferPointer { packed.multiply($0.baseAddress! + s * rows, lda: rows, count: 1, into: &one, ldy: ldy, workspace: work.pointer, isa: isa) }
+                #expect(one.map(\.bitPattern) == Array(all[(s * ldy)..<((s + 1) * ldy)]).map(\.bitPattern), "\(isa), sample \(s)")
+            }
+        }
+    }
+}
