@@ -5,7 +5,7 @@ import NumericKernels
 /// them (M = (A⁺ − A⁻)·unit for a differential pair) includes the wire resistance.
 ///
 /// Runs at readout time, after drift and read noise, once per tile and evaluation time; the MVM
-/// that follows stays one `sgemm` per tile and batch. The effective conductance of a device is
+/// that follows stays one array product per tile and group of samples. The effective conductance of a device is
 /// its column of A: the current that reaches its bit line's read-out per volt on its word line,
 /// with every other word line at 0 V (the network is linear, so superposition gives any input).
 public enum TileIRDrop {

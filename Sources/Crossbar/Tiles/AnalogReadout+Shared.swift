@@ -26,7 +26,7 @@ extension AnalogReadout {
     func tileReadsScanInputs(_ compensation: DriftCompensation) -> Bool { spec.inputScaling == .absMax }
 
     /// The same MVM as `forward` under several drift-compensation methods at once: the
-    /// tiles are read once (one DAC pass, one sgemm, one output-noise draw, one ADC pass
+    /// tiles are read once (one DAC pass, one array product, one output-noise draw, one ADC pass
     /// per tile, as `forward` with this `rng` would), and each method's factors scale the
     /// digitised tile outputs. Result `i` equals `forward(x, compensation: methods[i])`
     /// with the same starting `rng`, up to the rounding order of the factor (exactly for

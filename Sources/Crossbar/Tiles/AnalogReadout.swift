@@ -5,7 +5,7 @@ import SIMDKernels
 /// A layer's tiles at one evaluation time: runs analogue MVMs.
 ///
 /// Per input vector and tile (PHYSICS.md §2): scale by abs-max → DAC → (G⁺ − G⁻)·x
-/// (one `cblas_sgemm` per tile and batch) → + output noise → ADC → bound management →
+/// (`PackedTileMatrix.multiply` per tile and group of samples) → + output noise → ADC → bound management →
 /// rescale → × drift-compensation factor; tiles sharing outputs are summed digitally.
 public struct AnalogReadout: Sendable {
     public let spec: HardwareSpec

@@ -5,7 +5,7 @@ extension SequentialReadout {
     /// Logits of `x` `[batch × inputCount]` under several drift-compensation methods,
     /// sharing the first weighted layer's analogue read between them: its input is the
     /// same for every method (only digital layers come before it), so its tiles are read
-    /// once (`AnalogReadout.forward(_:compensations:rng:stats:)`: one DAC pass, one sgemm,
+    /// once (`AnalogReadout.forward(_:compensations:rng:stats:)`: one DAC pass, one array product,
     /// one output-noise draw, one ADC pass per tile, each method's factors applied to the
     /// digitised outputs), then each method continues through the later layers with its own
     /// copy of `rng` as it stands after the first layer. Result `i` equals
