@@ -134,7 +134,7 @@ extension TileRead {
                                     bitPlane(input, count: g * rows, plane: plane, into: pi.baseAddress!)
                                     input = UnsafePointer(pi.baseAddress!)
                                 }
-                                array(input, count: g, into: yp.baseAddress!, ldy: ldy, driven: d.baseAddress ?? yp.baseAddress!, work: work)
+                                array(input, count: g, into: yp.baseAddress!, ldy: ldy, driven: d.baseAddress, work: work)
                             }
                         }
                     }

@@ -93,16 +93,16 @@ struct TileRead {
 
     /// Stage 3: the analogue MVM of `n` driven rows, `y[b, 0..<channels] = f(input[b]) · Mᵀ`
     /// for b < n (row stride `ldy` ≥ `state.packed.paddedChannels`), f the cells' I–V drive
-    /// (`SinhCellIV`; the identity for ohmic cells) into `driven` `[n × rows]` when there is
-    /// one. The product is `PackedTileMatrix.multiply`: the matrix packed once per readout,
+    /// (`SinhCellIV`; the identity for ohmic cells) into `driven` `[n × rows]` (nil for ohmic
+    /// cells). The product is `PackedTileMatrix.multiply`: the matrix packed once per readout,
     /// each output one FMA chain over the rows in order (the same bits on every SIMD variant
     /// and for any grouping of the samples).
     func array(
         _ input: UnsafePointer<Float>, count n: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
-        driven: UnsafeMutablePointer<Float>, work: TileWorkspace
+        driven: UnsafeMutablePointer<Float>?, work: TileWorkspace
     ) {
         var a = input
-        if let cellIV {
+        if let cellIV, let driven {
             cellIV.drive(input, driven, count: n * rows)
             a = UnsafePointer(driven)
         }
