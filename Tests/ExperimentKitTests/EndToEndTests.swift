@@ -166,6 +166,35 @@ struct EndToEndTests {
         }
     }
 
+    /// The tile reads multiply through the simulator's own packed product (each output one
+    /// FMA chain over the rows), not OpenBLAS: the same bits whichever OpenBLAS kernel the
+    /// machine picks and whichever SIMD variant runs. With an ideal ADC and no output noise
+    /// nothing hides a rounding difference (an sgemm's summation order changes with its
+    /// kernel, which these outputs did before).
+    @Test func mvmDoesNotDependOnTheBLASKernelOrSIMDVariant() throws {
+        let exe = try #require(aimcExecutable())
+        let dir = try temporaryDirectory()
+        var rng = Xoshiro256(seed: 21)
+        try NPY.write(NumpyArray(floats: rng.gaussians(300 * 700).map { $0 * 0.05 }, shape: [300, 700]), to: dir.appendingPathComponent("W.npy"))
+        try NPY.write(NumpyArray(floats: (0..<(40 * 700)).map { _ in max(rng.nextUniform() - 0.4, 0) }, shape: [40, 700]), to: dir.appendingPathComponent("X.npy"))
+        var settings: [[String: String]] = [["OPENBLAS_CORETYPE": "Prescott"], ["AIMC_SIMD": "portable"]]
+        if Kernels.supported >= .avx2 { settings += [["OPENBLAS_CORETYPE": "Haswell"], ["AIMC_SIMD": "avx2"]] }
+        if Kernels.supported >= .avx512 { settings += [["OPENBLAS_CORETYPE": "SkylakeX"]] }
+        var outputs: [[UInt32]] = []
+        for (i, env) in settings.enumerated() {
+            let (status, _, err) = try runProcess(exe, [
+                "mvm", "--config", repositoryRoot.appendingPathComponent("Circuits/presets/pcm-default.yaml").path,
+                "--weights", dir.appendingPathComponent("W.npy").path, "--inputs", dir.appendingPathComponent("X.npy").path,
+                "--output", dir.appendingPathComponent("Y\(i).npy").path, "--seed", "5", "--t-inference", "1d",
+                "--set", "adc.bits=0", "--set", "output_noise=0",
+            ], environment: env)
+            #expect(status == 0, "\(env): \(err)")
+            outputs.append(try NPY.read(dir.appendingPathComponent("Y\(i).npy")).floats().map(\.bitPattern))
+        }
+        #expect(outputs[0].count == 40 * 300)
+        for (env, y) in zip(settings, outputs) { #expect(y == outputs[0], "\(env)") }
+    }
+
     @Test func mvmIsReproducibleAndSeeded() throws {
         let exe = try #require(aimcExecutable())
         let dir = try temporaryDirectory()

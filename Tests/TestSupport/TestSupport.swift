@@ -49,11 +49,12 @@ public func aimcExecutable() -> URL? {
 }
 
 /// Runs a process and returns (exit status, stdout, stderr).
-public func runProcess(_ exe: URL, _ args: [String], cwd: URL? = nil) throws -> (Int32, String, String) {
+public func runProcess(_ exe: URL, _ args: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> (Int32, String, String) {
     let p = Process()
     p.executableURL = exe
     p.arguments = args
     if let cwd { p.currentDirectoryURL = cwd }
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
