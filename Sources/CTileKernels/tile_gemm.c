@@ -19,6 +19,12 @@
 
 static inline long min_long(long a, long b) { return a < b ? a : b; }
 
+// Rows per pass: at most KC, the passes of equal length (272 rows: 2 × 136, not 256 + 16).
+static inline long even_step(long rows) {
+    long passes = (rows + KC - 1) / KC;
+    return (rows + passes - 1) / passes;
+}
+
 size_t aimc_tile_gemm_workspace(long n, long rows) {
     long blocks = (n + AIMC_TILE_ROW_BLOCK - 1) / AIMC_TILE_ROW_BLOCK;
     return (size_t)(blocks * AIMC_TILE_ROW_BLOCK) * (size_t)rows;
@@ -95,8 +101,9 @@ T512 static void gemm_avx512(const float *a, long lda, long n, long rows, const 
     for (long ib = 0; ib < blocks; ib++) pack_rows(a + ib * MR * lda, lda, min_long(MR, n - ib * MR), MR, rows, work + ib * MR * rows);
     float tmp[MR * 32] __attribute__((aligned(64)));
     memset(tmp, 0, sizeof tmp);
-    for (long k0 = 0; k0 < rows; k0 += KC) {
-        long kc = min_long(KC, rows - k0);
+    long step = even_step(rows);
+    for (long k0 = 0; k0 < rows; k0 += step) {
+        long kc = min_long(step, rows - k0);
         int first = k0 == 0;
         for (long p = 0; p < panels; p += 2) {
             int two = p + 1 < panels;
@@ -144,8 +151,9 @@ T256 static void gemm_avx2(const float *a, long lda, long n, long rows, const fl
     for (long ib = 0; ib < blocks; ib++) pack_rows(a + ib * MR * lda, lda, min_long(MR, n - ib * MR), MR, rows, work + ib * MR * rows);
     float tmp[MR * 16] __attribute__((aligned(32)));
     memset(tmp, 0, sizeof tmp);
-    for (long k0 = 0; k0 < rows; k0 += KC) {
-        long kc = min_long(KC, rows - k0);
+    long step = even_step(rows);
+    for (long k0 = 0; k0 < rows; k0 += step) {
+        long kc = min_long(step, rows - k0);
         int first = k0 == 0;
         for (long p = 0; p < panels; p++) {
             const float *b = packed + p * rows * 16 + k0 * 16;
