@@ -95,39 +95,6 @@ T512 static void k512_12x16(const float *ap, const float *b0, long kc, float *c,
     ROWS12(W512_1)
 }
 
-T512 static void gemm_avx512(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy, float *work) {
-    enum { MR = 12 };
-    long blocks = (n + MR - 1) / MR;
-    for (long ib = 0; ib < blocks; ib++) pack_rows(a + ib * MR * lda, lda, min_long(MR, n - ib * MR), MR, rows, work + ib * MR * rows);
-    float tmp[MR * 32] __attribute__((aligned(64)));
-    memset(tmp, 0, sizeof tmp);
-    long step = even_step(rows);
-    for (long k0 = 0; k0 < rows; k0 += step) {
-        long kc = min_long(step, rows - k0);
-        int first = k0 == 0;
-        for (long p = 0; p < panels; p += 2) {
-            int two = p + 1 < panels;
-            long width = two ? 32 : 16;
-            const float *b0 = packed + p * rows * 16 + k0 * 16, *b1 = b0 + rows * 16;
-            for (long ib = 0; ib < blocks; ib++) {
-                const float *ap = work + ib * MR * rows + k0 * MR;
-                float *c = y + ib * MR * ldy + p * 16;
-                long mr = min_long(MR, n - ib * MR);
-                float *cc = c;
-                long ldc = ldy;
-                if (mr < MR) {  // the last, partial block of samples goes through tmp
-                    if (!first) for (long r = 0; r < mr; r++) memcpy(tmp + r * 32, c + r * ldy, (size_t)width * sizeof(float));
-                    cc = tmp;
-                    ldc = 32;
-                }
-                if (two) k512_12x32(ap, b0, b1, kc, cc, ldc, first);
-                else k512_12x16(ap, b0, kc, cc, ldc, first);
-                if (mr < MR) for (long r = 0; r < mr; r++) memcpy(c + r * ldy, tmp + r * 32, (size_t)width * sizeof(float));
-            }
-        }
-    }
-}
-
 // ---- AVX2: 6 samples × 16 channels (12 accumulators).
 #define T256 __attribute__((target("avx2,fma")))
 
@@ -145,30 +112,43 @@ T256 static void k256_6x16(const float *ap, const float *b, long kc, float *c, l
     ROWS6(W256)
 }
 
-T256 static void gemm_avx2(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy, float *work) {
-    enum { MR = 6 };
+// The blocked product for a micro-kernel of MR samples × one or two panels of 16 channels
+// (kernel2 NULL: one panel at a time): the samples packed per block of MR, then per pass of
+// `step` rows and per panel (pair) every block of samples, so the panel's rows of the pass
+// stay in L1 while the packed samples stream from L2.
+typedef void (*kernel_two)(const float *, const float *, const float *, long, float *, long, int);
+typedef void (*kernel_one)(const float *, const float *, long, float *, long, int);
+
+static void blocked(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy, float *work,
+                    long MR, kernel_two kernel2, kernel_one kernel1) {
     long blocks = (n + MR - 1) / MR;
     for (long ib = 0; ib < blocks; ib++) pack_rows(a + ib * MR * lda, lda, min_long(MR, n - ib * MR), MR, rows, work + ib * MR * rows);
-    float tmp[MR * 16] __attribute__((aligned(32)));
+    float tmp[AIMC_TILE_ROW_BLOCK * 32] __attribute__((aligned(64)));
     memset(tmp, 0, sizeof tmp);
     long step = even_step(rows);
     for (long k0 = 0; k0 < rows; k0 += step) {
         long kc = min_long(step, rows - k0);
         int first = k0 == 0;
-        for (long p = 0; p < panels; p++) {
-            const float *b = packed + p * rows * 16 + k0 * 16;
+        for (long p = 0; p < panels;) {
+            int two = kernel2 && p + 1 < panels;
+            long width = two ? 32 : 16;
+            const float *b0 = packed + p * rows * 16 + k0 * 16, *b1 = b0 + rows * 16;
             for (long ib = 0; ib < blocks; ib++) {
                 const float *ap = work + ib * MR * rows + k0 * MR;
                 float *c = y + ib * MR * ldy + p * 16;
                 long mr = min_long(MR, n - ib * MR);
-                if (mr == MR) {
-                    k256_6x16(ap, b, kc, c, ldy, first);
-                } else {
-                    if (!first) for (long r = 0; r < mr; r++) memcpy(tmp + r * 16, c + r * ldy, 16 * sizeof(float));
-                    k256_6x16(ap, b, kc, tmp, 16, first);
-                    for (long r = 0; r < mr; r++) memcpy(c + r * ldy, tmp + r * 16, 16 * sizeof(float));
+                float *cc = c;
+                long ldc = ldy;
+                if (mr < MR) {  // the last, partial block of samples goes through tmp
+                    if (!first) for (long r = 0; r < mr; r++) memcpy(tmp + r * 32, c + r * ldy, (size_t)width * sizeof(float));
+                    cc = tmp;
+                    ldc = 32;
                 }
+                if (two) kernel2(ap, b0, b1, kc, cc, ldc, first);
+                else kernel1(ap, b0, kc, cc, ldc, first);
+                if (mr < MR) for (long r = 0; r < mr; r++) memcpy(c + r * ldy, tmp + r * 32, (size_t)width * sizeof(float));
             }
+            p += two ? 2 : 1;
         }
     }
 }
@@ -184,8 +164,8 @@ void aimc_tile_gemm(
         return;
     }
 #if defined(__x86_64__)
-    if (variant == AIMC_TILE_AVX512) { gemm_avx512(a, lda, n, rows, packed, panels, y, ldy, work); return; }
-    if (variant == AIMC_TILE_AVX2) { gemm_avx2(a, lda, n, rows, packed, panels, y, ldy, work); return; }
+    if (variant == AIMC_TILE_AVX512) { blocked(a, lda, n, rows, packed, panels, y, ldy, work, 12, k512_12x32, k512_12x16); return; }
+    if (variant == AIMC_TILE_AVX2) { blocked(a, lda, n, rows, packed, panels, y, ldy, work, 6, NULL, k256_6x16); return; }
 #endif
     (void)work;
     gemm_portable(a, lda, n, rows, packed, panels, y, ldy);
