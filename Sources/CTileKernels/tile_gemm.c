@@ -7,7 +7,7 @@
 // (KC rows × 16 or 32 channels) stays in L1 while the packed samples stream from L2.
 #include "CTileKernels.h"
 
-#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -42,8 +42,28 @@ static void pack_rows(const float *a, long lda, long mr, long MR, long rows, flo
     }
 }
 
-// The portable variant: fmaf per element (a hardware FMA where the CPU has one, glibc's
-// exact emulation where it does not).
+// a·b + c rounded once to float, without a hardware FMA: the product is exact in double,
+// the double sum is made round-to-odd (its error found exactly by TwoSum, Knuth TAOCP vol. 2
+// §4.2.2; a sum that is inexact and even moves one ulp towards the exact value), and rounding a
+// round-to-odd double to float is the correct rounding of the exact value (Boldo & Melquiond,
+// "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to odd",
+// IEEE Trans. Computers 57, 2008; 53 ≥ 24 + 2 bits). Branch-free, so the loops vectorise
+// with SSE2; the same bits as fmaf for finite operands.
+static inline float fma_exact(float a, float b, float c) {
+    double p = (double)a * (double)b, cd = (double)c;
+    double s = p + cd;
+    double bb = s - p;
+    double e = (p - (s - bb)) + (cd - bb);
+    int64_t bits;
+    memcpy(&bits, &s, sizeof bits);
+    int64_t even = (bits & 1) == 0 && e != 0;
+    int64_t up = (e > 0) == (s > 0);  // the exact value lies further from zero than s
+    bits += even ? (up ? 1 : -1) : 0;
+    memcpy(&s, &bits, sizeof s);
+    return (float)s;
+}
+
+// The portable variant: the same chain through fma_exact (any CPU, no FMA instruction).
 static void gemm_portable(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy) {
     for (long i = 0; i < n; i++) {
         const float *x = a + i * lda;
@@ -53,7 +73,7 @@ static void gemm_portable(const float *a, long lda, long n, long rows, const flo
             for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[j] = 0;
             for (long k = 0; k < rows; k++) {
                 float v = x[k];
-                for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[j] = fmaf(v, b[k * AIMC_TILE_PANEL + j], acc[j]);
+                for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[j] = fma_exact(v, b[k * AIMC_TILE_PANEL + j], acc[j]);
             }
             memcpy(y + i * ldy + p * AIMC_TILE_PANEL, acc, sizeof acc);
         }

@@ -86,4 +86,36 @@ struct PackedTileMatrixTests {
             }
         }
     }
+
+    /// Two rows: y = fma(a₂, m₂, a₁·m₁), with operands of random sign and exponent and many
+    /// near-cancellations, against `addingProduct` (one rounding); the portable variant emulates
+    /// the FMA (round-to-odd in double), the others use the instruction.
+    @Test("the emulated FMA of the portable variant is the correctly rounded a·b + c")
+    func emulatedFMA() {
+        var g = Xoshiro256(seed: 99)
+        func value() -> Float {
+            let v = (g.nextUniform() + 0.5) * Float(sign: .plus, exponent: Int(g.next() % 40) - 20, significand: 1)
+            return g.next() % 2 == 0 ? v : -v
+        }
+        let n = 4000, channels = 16
+        var a = [Float](repeating: 0, count: n * 2), m = [Float](repeating: 0, count: channels * 2)
+        for j in 0..<channels { m[2 * j] = value(); m[2 * j + 1] = value() }
+        for i in 0..<n {
+            a[2 * i] = value()
+            // Half the samples nearly cancel the first product in channel i % 16.
+            let j = i % channels
+            a[2 * i + 1] = i % 2 == 0 ? value() : -(a[2 * i] * m[2 * j]) / m[2 * j + 1] * (1 + Float(Int(g.next() % 9) - 4) * .ulpOfOne)
+        }
+        var expected = [Float](repeating: 0, count: n * channels)
+        for i in 0..<n {
+            for j in 0..<channels { expected[i * channels + j] = (a[2 * i] * m[2 * j]).addingProduct(a[2 * i + 1], m[2 * j + 1]) }
+        }
+        let packed = PackedTileMatrix(m, channels: channels, rows: 2)
+        for isa in Self.variants {
+            var y = [Float](repeating: 0, count: n * channels)
+            let work = TileWorkspace(capacity: packed.workspaceCount(samples: n))
+            packed.multiply(a, lda: 2, count: n, into: &y, ldy: channels, workspace: work.pointer, isa: isa)
+            #expect(y.map(\.bitPattern) == expected.map(\.bitPattern), "\(isa)")
+        }
+    }
 }
