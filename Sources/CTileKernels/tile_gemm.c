@@ -63,19 +63,26 @@ static inline float fma_exact(float a, float b, float c) {
     return (float)s;
 }
 
-// The portable variant: the same chain through fma_exact (any CPU, no FMA instruction).
+// The portable variant: the same chain through fma_exact, 4 samples at a time (independent
+// chains to hide the emulation's latency).
 static void gemm_portable(const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy) {
-    for (long i = 0; i < n; i++) {
-        const float *x = a + i * lda;
+    enum { R = 4 };
+    for (long i0 = 0; i0 < n; i0 += R) {
+        long mr = min_long(R, n - i0);
+        const float *x[R];
+        for (long r = 0; r < R; r++) x[r] = a + (i0 + (r < mr ? r : 0)) * lda;
         for (long p = 0; p < panels; p++) {
             const float *b = packed + p * rows * AIMC_TILE_PANEL;
-            float acc[AIMC_TILE_PANEL];
-            for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[j] = 0;
+            float acc[R][AIMC_TILE_PANEL];
+            memset(acc, 0, sizeof acc);
             for (long k = 0; k < rows; k++) {
-                float v = x[k];
-                for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[j] = fma_exact(v, b[k * AIMC_TILE_PANEL + j], acc[j]);
+                const float *bk = b + k * AIMC_TILE_PANEL;
+                for (long r = 0; r < R; r++) {
+                    float v = x[r][k];
+                    for (int j = 0; j < AIMC_TILE_PANEL; j++) acc[r][j] = fma_exact(v, bk[j], acc[r][j]);
+                }
             }
-            memcpy(y + i * ldy + p * AIMC_TILE_PANEL, acc, sizeof acc);
+            for (long r = 0; r < mr; r++) memcpy(y + (i0 + r) * ldy + p * AIMC_TILE_PANEL, acc[r], sizeof acc[r]);
         }
     }
 }
