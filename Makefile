@@ -66,7 +66,7 @@ test-python: build
 	@$(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider python/tests; rc=$$?; \
 	if [ $$rc = 5 ]; then echo "make test-python: pytest collected no tests in python/tests"; exit 1; fi; exit $$rc
 
-# The hostile-input corpus (Tests/hostile): 364 bad files, flags and values, each
+# The hostile-input corpus (Tests/hostile): 383 bad files, flags and values, each
 # refused with a first line naming the problem, no crash and no file left, and 11 Ctrl-Cs
 # during loading, training, evaluation and sweeps, each stopping at a safe point (~90 s).
 test-hostile: build

@@ -229,7 +229,7 @@ public struct Benchmark {
         if ["Prescott", "Core2", "Nehalem", "Katmai", "Coppermine", "Northwood", "Penryn", "Dunnington", "Atom", "Banias"].contains(core) && Kernels.active != .portable {
             advice.append(
                 "OpenBLAS runs its generic \(core) kernel although this CPU has \(Kernels.active.rawValue) (\(BLAS.configuration) does not recognise it), so digital inference and the ceiling are slower than this CPU allows; "
-                    + "OPENBLAS_CORETYPE=\(Kernels.active == .avx512 ? "SkylakeX" : "Haswell") selects the kernel that fits it (results then differ in the last bits, as between CPUs).")
+                    + "OPENBLAS_CORETYPE=\(Kernels.active == .avx512 ? "SkylakeX" : "Haswell") selects the kernel that fits it (digital results then differ in the last bits, as between CPUs; analogue results do not use OpenBLAS).")
         }
         return Report(
             date: ISO8601DateFormatter().string(from: Date()), experiment: config.name, architecture: config.architecture.rawValue, cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, blasCore: core,

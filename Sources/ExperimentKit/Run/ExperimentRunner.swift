@@ -375,7 +375,7 @@ public final class ExperimentRunner {
         ]
         if let energy = s.energy { files.append(("energy.csv", Data(EnergyTable.csv(energy).utf8))) }
         try ResultSet.write(files, to: dir)
-        log("results: \(dir.path)/{analog.csv, summary.json, resolved.yaml\(s.energy == nil ? "" : ", energy.csv")}")
+        log("results: \(dir.path)/{analog.csv, summary.json, resolved.yaml\(s.energy == nil ? "" : ", energy.csv"), manifest.json}")
     }
 }
 
