@@ -8,6 +8,16 @@ import Testing
 /// The memory estimate of any architecture, checked before a network is built (the CLI refusal
 /// of custom dense and convolutional networks: Tests/hostile).
 @Suite struct NetworkMemoryTests {
+    /// One-column tiles pad each tile's packed read matrix to 16 channels (16 × the weights):
+    /// the estimate covers that, so a narrow tiling cannot allocate far beyond it.
+    @Test func narrowTilesCoverThePackedPadding() throws {
+        let rows = 512, outputs = 256
+        let packedBytes = outputs * rows * PackedTileMatrix.panelWidth * MemoryLayout<Float>.size
+        #expect(MemoryEstimate.matrix(outputs: outputs, inputs: rows, tileRows: rows, tileColumns: 1) >= packedBytes)
+        let packed = PackedTileMatrix([Float](repeating: 1, count: rows), channels: 1, rows: rows)
+        #expect(packed.paddedChannels == PackedTileMatrix.panelWidth)
+    }
+
     /// The estimate walks any architecture: a convolution's output and im2col sizes, pooling,
     /// flatten, residual blocks.
     @Test func shapesOfAConvolutionalNetwork() {

@@ -22,11 +22,16 @@ public enum MemoryEstimate {
         MemoryBudget.product((inputs + tileRows - 1) / max(tileRows, 1), (outputs + tileColumns - 1) / max(tileColumns, 1))
     }
 
+    /// Bytes per tile row of the packed read matrix's padding, at most: a tile's channels are
+    /// rounded up to whole panels of 16 (`PackedTileMatrix`), 15 floats per row at worst.
+    public static let paddingBytesPerTileRow = 15 * 4
+
     /// One `[outputs × inputs]` matrix mapped onto tiles.
     public static func matrix(outputs: Int, inputs: Int, tileRows: Int, tileColumns: Int) -> Int {
-        MemoryBudget.sum(
-            MemoryBudget.product(outputs, inputs, bytesPerWeight),
-            MemoryBudget.product(tiles(outputs: outputs, inputs: inputs, tileRows: tileRows, tileColumns: tileColumns), bytesPerTile))
+        let n = tiles(outputs: outputs, inputs: inputs, tileRows: tileRows, tileColumns: tileColumns)
+        return MemoryBudget.sum(
+            MemoryBudget.sum(MemoryBudget.product(outputs, inputs, bytesPerWeight), MemoryBudget.product(n, bytesPerTile)),
+            MemoryBudget.product(n, min(max(tileRows, 1), max(inputs, 1)), paddingBytesPerTileRow))
     }
 
     /// A chain of dense layers of the given widths (input first).
