@@ -71,8 +71,8 @@ public final class PackedTileMatrix: @unchecked Sendable {
     /// ldy ≥ `paddedChannels`, every element written. Each output is one fused multiply-add
     /// chain over k = 0 … rows − 1 from +0: the same bits on every variant and whatever the
     /// other samples.
-    /// - Parameter workspace: `workspaceCount(samples: n)` floats, 64-byte aligned
-    ///   (`TileWorkspace`).
+    /// - Parameter workspace: at least `workspaceCount(samples: n)` floats (any alignment;
+    ///   the samples are packed there).
     public func multiply(
         _ a: UnsafePointer<Float>, lda: Int, count n: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
         workspace: UnsafeMutablePointer<Float>, isa: Kernels.InstructionSet = Kernels.active
@@ -86,31 +86,4 @@ public final class PackedTileMatrix: @unchecked Sendable {
         }
         aimc_tile_gemm(variant, a, lda, n, rows, storage, panels, y, ldy, workspace)
     }
-}
-
-/// A 64-byte aligned float buffer, reused across the blocks of a tile read.
-public final class TileWorkspace {
-    public private(set) var pointer: UnsafeMutablePointer<Float>
-    public private(set) var capacity: Int
-
-    public init(capacity: Int = 0) {
-        self.capacity = max(capacity, 16)
-        pointer = Self.allocate(self.capacity)
-    }
-
-    static func allocate(_ n: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.size, alignment: 64).bindMemory(to: Float.self, capacity: n)
-    }
-
-    /// At least `n` floats (contents not kept when it grows).
-    public func reserve(_ n: Int) -> UnsafeMutablePointer<Float> {
-        if n > capacity {
-            pointer.deallocate()
-            capacity = n
-            pointer = Self.allocate(n)
-        }
-        return pointer
-    }
-
-    deinit { pointer.deallocate() }
 }

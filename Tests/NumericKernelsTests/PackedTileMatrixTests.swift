@@ -54,9 +54,9 @@ struct PackedTileMatrixTests {
         let sentinel: Float = -7.25
         for isa in Self.variants {
             var y = [Float](repeating: sentinel, count: (n + 1) * ldy)
-            let work = TileWorkspace(capacity: packed.workspaceCount(samples: n))
+            var work = [Float](repeating: 0, count: packed.workspaceCount(samples: n))
             a.withUnsafeBufferPointer { ap in
-                y.withUnsafeMutableBufferPointer { packed.multiply(ap.baseAddress!, lda: lda, count: n, into: $0.baseAddress!, ldy: ldy, workspace: work.pointer, isa: isa) }
+                y.withUnsafeMutableBufferPointer { packed.multiply(ap.baseAddress!, lda: lda, count: n, into: $0.baseAddress!, ldy: ldy, workspace: &work, isa: isa) }
             }
             var got: [Float] = []
             for i in 0..<n { got += y[(i * ldy)..<(i * ldy + channels)] }
@@ -76,12 +76,12 @@ struct PackedTileMatrixTests {
         let packed = PackedTileMatrix(Self.data(channels * rows, seed: 6), channels: channels, rows: rows)
         let ldy = packed.paddedChannels
         for isa in Self.variants {
-            let work = TileWorkspace(capacity: packed.workspaceCount(samples: n))
+            var work = [Float](repeating: 0, count: packed.workspaceCount(samples: n))
             var all = [Float](repeating: 0, count: n * ldy)
-            a.withUnsafeBufferPointer { packed.multiply($0.baseAddress!, lda: rows, count: n, into: &all, ldy: ldy, workspace: work.pointer, isa: isa) }
+            a.withUnsafeBufferPointer { packed.multiply($0.baseAddress!, lda: rows, count: n, into: &all, ldy: ldy, workspace: &work, isa: isa) }
             for s in [0, 11, 12, 24] {
                 var one = [Float](repeating: 0, count: ldy)
-                a.withUnsafeBufferPointer { packed.multiply($0.baseAddress! + s * rows, lda: rows, count: 1, into: &one, ldy: ldy, workspace: work.pointer, isa: isa) }
+                a.withUnsafeBufferPointer { packed.multiply($0.baseAddress! + s * rows, lda: rows, count: 1, into: &one, ldy: ldy, workspace: &work, isa: isa) }
                 #expect(one.map(\.bitPattern) == Array(all[(s * ldy)..<((s + 1) * ldy)]).map(\.bitPattern), "\(isa), sample \(s)")
             }
         }
@@ -113,8 +113,8 @@ struct PackedTileMatrixTests {
         let packed = PackedTileMatrix(m, channels: channels, rows: 2)
         for isa in Self.variants {
             var y = [Float](repeating: 0, count: n * channels)
-            let work = TileWorkspace(capacity: packed.workspaceCount(samples: n))
-            packed.multiply(a, lda: 2, count: n, into: &y, ldy: channels, workspace: work.pointer, isa: isa)
+            var work = [Float](repeating: 0, count: packed.workspaceCount(samples: n))
+            packed.multiply(a, lda: 2, count: n, into: &y, ldy: channels, workspace: &work, isa: isa)
             #expect(y.map(\.bitPattern) == expected.map(\.bitPattern), "\(isa)")
         }
     }

@@ -26,7 +26,7 @@ size_t aimc_tile_gemm_workspace(long n, long rows);
 /// over k = 0, 1, …, rows − 1 from +0, whatever the variant, block sizes or the other
 /// samples, so every variant gives bit-identical results.
 ///   a: [n × lda] (lda ≥ rows); y: [n × ldy] (ldy ≥ 16·panels), every element written;
-///   work: aimc_tile_gemm_workspace(n, rows) floats, 64-byte aligned.
+///   work: aimc_tile_gemm_workspace(n, rows) floats (any alignment).
 void aimc_tile_gemm(
     int variant, const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy,
     float *work);

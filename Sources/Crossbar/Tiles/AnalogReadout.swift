@@ -89,34 +89,23 @@ public struct AnalogReadout: Sendable {
     func noiseKey(_ rng: inout Xoshiro256) -> UInt64 { spec.outputNoise > 0 ? rng.next() : 0 }
 
     /// Runs tile `k` on a batch and adds its outputs into `out`; its output noise is the
-    /// stream of one key drawn from `rng`.
+    /// stream of one key drawn from `rng`. The tile's inputs start at `x + inputOffset` and
+    /// its outputs go to `out + outputOffset` (nil: the tile's row and column offsets in the
+    /// layer).
     /// - Returns: true when a NaN or ±Inf input was met (abs-max scaling finds it; the
     ///   outputs are then meaningless and the caller throws).
     @discardableResult
     func forwardTile(
-        _ k: Int, x: UnsafePointer<Float>, ldx: Int, batch: Int, out: UnsafeMutablePointer<Float>, ldo: Int,
+        _ k: Int, x: UnsafePointer<Float>, ldx: Int, inputOffset: Int? = nil, batch: Int,
+        out: UnsafeMutablePointer<Float>, ldo: Int, outputOffset: Int? = nil,
         alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats, columnAlpha: [Float] = [],
         capture: PreADCCapture? = nil
     ) -> Bool {
         let t = tiles[k].mapping
         return forwardTile(
-            k, x: x, ldx: ldx, inputOffset: t.rowRange.lowerBound, batch: batch, out: out, ldo: ldo,
-            outputOffset: t.columnRange.lowerBound, alpha: alpha, noise: (noiseKey(&rng), 0, batch), stats: &stats,
+            k, x: x, ldx: ldx, inputOffset: inputOffset ?? t.rowRange.lowerBound, batch: batch, out: out, ldo: ldo,
+            outputOffset: outputOffset ?? t.columnRange.lowerBound, alpha: alpha, noise: (noiseKey(&rng), 0, batch), stats: &stats,
             columnAlpha: columnAlpha, capture: capture)
-    }
-
-    /// `forwardTile` on samples whose tile inputs start at `x + inputOffset`, adding into
-    /// `out + outputOffset`, with the noise of one key drawn from `rng`.
-    @discardableResult
-    func forwardTile(
-        _ k: Int, x: UnsafePointer<Float>, ldx: Int, inputOffset: Int, batch: Int,
-        out: UnsafeMutablePointer<Float>, ldo: Int, outputOffset: Int,
-        alpha: Float, rng: inout Xoshiro256, stats: inout ConversionStats, columnAlpha: [Float] = [],
-        capture: PreADCCapture? = nil
-    ) -> Bool {
-        forwardTile(
-            k, x: x, ldx: ldx, inputOffset: inputOffset, batch: batch, out: out, ldo: ldo, outputOffset: outputOffset,
-            alpha: alpha, noise: (noiseKey(&rng), 0, batch), stats: &stats, columnAlpha: columnAlpha, capture: capture)
     }
 
     /// Runs tile `k` (`TileRead`: its stages and schedule) on `batch` samples whose tile

@@ -100,7 +100,7 @@ extension TileRead {
         var planeRow = uninitialised(planes > 1 ? channels : 0)  // one plane's ADC output of a sample
         var inputSum = [Float](repeating: 0, count: state.mapping.digitalOffset.isEmpty ? 0 : block)
         var clipped = [Int](repeating: 0, count: block), zeroed = clipped
-        let work = TileWorkspace(capacity: state.packed.workspaceCount(samples: block))
+        var work = uninitialised(max(state.packed.workspaceCount(samples: block), 1))  // packed samples of the product
         var again: [Int] = []
         for group in stride(from: 0, to: n, by: block) {
             let g = min(block, n - group)
@@ -128,13 +128,15 @@ extension TileRead {
                 levels.withUnsafeBufferPointer { l in
                     planeInput.withUnsafeMutableBufferPointer { pi in
                         driven.withUnsafeMutableBufferPointer { d in
-                            y.withUnsafeMutableBufferPointer { yp in
-                                var input = l.baseAddress!
-                                if planes > 1 {
-                                    bitPlane(input, count: g * rows, plane: plane, into: pi.baseAddress!)
-                                    input = UnsafePointer(pi.baseAddress!)
+                            work.withUnsafeMutableBufferPointer { w in
+                                y.withUnsafeMutableBufferPointer { yp in
+                                    var input = l.baseAddress!
+                                    if planes > 1 {
+                                        bitPlane(input, count: g * rows, plane: plane, into: pi.baseAddress!)
+                                        input = UnsafePointer(pi.baseAddress!)
+                                    }
+                                    array(input, count: g, into: yp.baseAddress!, ldy: ldy, driven: d.baseAddress, work: w.baseAddress!)
                                 }
-                                array(input, count: g, into: yp.baseAddress!, ldy: ldy, driven: d.baseAddress, work: work)
                             }
                         }
                     }

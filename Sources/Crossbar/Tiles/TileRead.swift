@@ -99,7 +99,7 @@ struct TileRead {
     /// and for any grouping of the samples).
     func array(
         _ input: UnsafePointer<Float>, count n: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
-        driven: UnsafeMutablePointer<Float>?, work: TileWorkspace
+        driven: UnsafeMutablePointer<Float>?, work: UnsafeMutablePointer<Float>
     ) {
         var a = input
         if let cellIV, let driven {
@@ -107,7 +107,7 @@ struct TileRead {
             a = UnsafePointer(driven)
         }
         let packed = state.packed
-        packed.multiply(a, lda: rows, count: n, into: y, ldy: ldy, workspace: work.reserve(packed.workspaceCount(samples: n)))
+        packed.multiply(a, lda: rows, count: n, into: y, ldy: ldy, workspace: work)
     }
 
     /// Stage 4: standard normal samples for `count` values of output noise, positions
