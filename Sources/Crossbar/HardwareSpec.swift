@@ -92,6 +92,9 @@ public struct HardwareSpec: Sendable {
     public var dacBitSerial: Bool = false
     /// How output noise is drawn for the rows of a batch.
     public var outputNoiseStreams: OutputNoiseStreams = .shared
+    /// How the array stage computes (G⁺ − G⁻)·x: in 16-bit integers where that applies
+    /// (`auto`), or always in float.
+    public var arrayPrecision: ArrayPrecision = .auto
     /// Wire resistance of the tile (IR drop); off by default.
     public var irDrop: IRDropSpec = IRDropSpec()
 

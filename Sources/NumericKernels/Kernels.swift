@@ -1,3 +1,4 @@
+import CTileKernels
 import Foundation
 import SIMDKernels
 import SIMDKernelsAVX2
@@ -106,16 +107,14 @@ public enum Kernels {
         }
     }
 
-    /// DAC of one vector: `dst[i] = Q(src[i] · inverseScale)`; returns the clipped count.
+    /// DAC of one vector: `dst[i] = Q(src[i] · inverseScale)` = k_i·Δ, and k_i into `indices`
+    /// when given (|k| ≤ 32767: converters of at most 16 bits); returns the clipped count.
     public static func encode(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
-        _ c: ConverterLevels, isa: InstructionSet = active
+        _ c: ConverterLevels, indices: UnsafeMutablePointer<Int16>? = nil, isa: InstructionSet = active
     ) -> Int {
-        switch isa {
-        case .avx512: return AVX512Kernels.encode(src, dst, count: count, inverseScale: inverseScale, c)
-        case .avx2: return AVX2Kernels.encode(src, dst, count: count, inverseScale: inverseScale, c)
-        case .portable: return Portable.encode(src, dst, count: count, inverseScale: inverseScale, c)
-        }
+        var levels = c.cLevels
+        return aimc_encode(isa.cVariant, src, dst, indices, count, inverseScale, &levels)
     }
 
     /// `dst[i] = src[i] · factor`.
@@ -134,11 +133,10 @@ public enum Kernels {
         _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
         count: Int, _ c: ConverterLevels, isa: InstructionSet = active
     ) -> (clipped: Int, zeroed: Int) {
-        switch isa {
-        case .avx512: return AVX512Kernels.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
-        case .avx2: return AVX2Kernels.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
-        case .portable: return Portable.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
-        }
+        var levels = c.cLevels
+        var clipped = 0, zeroed = 0
+        aimc_digitise(isa.cVariant, src, noise, sigma, dst, count, &levels, &clipped, &zeroed)
+        return (clipped, zeroed)
     }
 
     /// `dst[j] = src[j] + sigma · noise[j]`.
@@ -158,11 +156,7 @@ public enum Kernels {
         _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
         count: Int, isa: InstructionSet = active
     ) {
-        switch isa {
-        case .avx512: AVX512Kernels.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
-        case .avx2: AVX2Kernels.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
-        case .portable: Portable.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
-        }
+        aimc_accumulate(isa.cVariant, src, factor, columnFactor, dst, count)
     }
 
     /// Energy counts of one tile read: non-zero inputs, Σ x²·g, Σ |x|·g, Σ popcount(|x|/Δ)·g.
@@ -179,11 +173,8 @@ public enum Kernels {
 
     /// max |x_i| of `count` values, or nil when one is NaN or ±Inf.
     public static func absMax(_ x: UnsafePointer<Float>, count: Int, isa: InstructionSet = active) -> Float? {
-        switch isa {
-        case .avx512: return AVX512Kernels.absMax(x, count: count)
-        case .avx2: return AVX2Kernels.absMax(x, count: count)
-        case .portable: return Portable.absMax(x, count: count)
-        }
+        let largest = aimc_abs_max_bits(isa.cVariant, x, count)
+        return largest >= 0x7F80_0000 ? nil : Float(bitPattern: largest)
     }
 
     /// Whether one of `count` values is NaN or ±Inf.
@@ -203,23 +194,8 @@ public enum Kernels {
         }
 
         @inline(never)
-        static func encode(
-            _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float, _ c: ConverterLevels
-        ) -> Int {
-            KernelBodies.encode(src, dst, count: count, inverseScale: inverseScale, c)
-        }
-
-        @inline(never)
         static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float) {
             KernelBodies.scale(src, dst, count: count, factor: factor)
-        }
-
-        @inline(never)
-        static func digitise(
-            _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
-            count: Int, _ c: ConverterLevels
-        ) -> (clipped: Int, zeroed: Int) {
-            KernelBodies.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
         }
 
         @inline(never)
@@ -230,14 +206,6 @@ public enum Kernels {
         }
 
         @inline(never)
-        static func accumulate(
-            _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-            count: Int
-        ) {
-            KernelBodies.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
-        }
-
-        @inline(never)
         static func readEnergy(
             _ x: UnsafePointer<Float>, conductance g: UnsafePointer<Float>, count: Int, inverseStep: Float
         ) -> (active: Int, squared: Double, absolute: Double, bitwise: Double) {
@@ -245,11 +213,27 @@ public enum Kernels {
         }
 
         @inline(never)
-        static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? { KernelBodies.absMax(x, count: count) }
-
-        @inline(never)
         static func containsNonFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
             KernelBodies.containsNonFinite(x, count: count)
         }
+    }
+}
+
+extension Kernels.InstructionSet {
+    /// The variant's number in `CTileKernels` (AIMC_TILE_*), whose loops are compiled for the
+    /// same three instruction sets.
+    var cVariant: Int32 {
+        switch self {
+        case .portable: Int32(AIMC_TILE_PORTABLE)
+        case .avx2: Int32(AIMC_TILE_AVX2)
+        case .avx512: Int32(AIMC_TILE_AVX512)
+        }
+    }
+}
+
+extension ConverterLevels {
+    /// The same constants for `CTileKernels`.
+    var cLevels: aimc_converter_levels {
+        aimc_converter_levels(step: step, inverse_step: inverseStep, lowest: lowest, highest: highest, lower: lower, upper: upper)
     }
 }

@@ -24,7 +24,7 @@ public final class PackedTileMatrix: @unchecked Sendable {
     let storage: UnsafeMutablePointer<Float>
 
     /// Packs `matrix` `[channels × rows]` (row-major: channel j's weights at `j · rows`).
-    public init(_ matrix: UnsafeBufferPointer<Float>, channels: Int, rows: Int) {
+    public init(_ matrix: [Float], channels: Int, rows: Int) {
         precondition(channels >= 0 && rows >= 0 && matrix.count == channels * rows, "PackedTileMatrix: \(matrix.count) values for [\(channels) × \(rows)]")
         self.rows = rows
         self.channels = channels
@@ -34,16 +34,13 @@ public final class PackedTileMatrix: @unchecked Sendable {
         storage = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.size, alignment: 64)
             .bindMemory(to: Float.self, capacity: count)
         storage.initialize(repeating: 0, count: count)
-        for j in 0..<channels {
-            let panel = storage + (j / w) * rows * w + j % w
-            let src = matrix.baseAddress! + j * rows
-            for k in 0..<rows { panel[k * w] = src[k] }
+        matrix.withUnsafeBufferPointer { m in
+            for j in 0..<channels {
+                let panel = storage + (j / w) * rows * w + j % w
+                let src = m.baseAddress! + j * rows
+                for k in 0..<rows { panel[k * w] = src[k] }
+            }
         }
-    }
-
-    /// Packs an array `[channels × rows]`.
-    public convenience init(_ matrix: [Float], channels: Int, rows: Int) {
-        self.init(matrix.withUnsafeBufferPointer { $0 }, channels: channels, rows: rows)
     }
 
     deinit { storage.deallocate() }
@@ -78,12 +75,6 @@ public final class PackedTileMatrix: @unchecked Sendable {
         workspace: UnsafeMutablePointer<Float>, isa: Kernels.InstructionSet = Kernels.active
     ) {
         precondition(lda >= rows && ldy >= paddedChannels, "PackedTileMatrix.multiply: lda \(lda) < \(rows) or ldy \(ldy) < \(paddedChannels)")
-        let variant: Int32
-        switch isa {
-        case .portable: variant = Int32(AIMC_TILE_PORTABLE)
-        case .avx2: variant = Int32(AIMC_TILE_AVX2)
-        case .avx512: variant = Int32(AIMC_TILE_AVX512)
-        }
-        aimc_tile_gemm(variant, a, lda, n, rows, storage, panels, y, ldy, workspace)
+        aimc_tile_gemm(isa.cVariant, a, lda, n, rows, storage, panels, y, ldy, workspace)
     }
 }

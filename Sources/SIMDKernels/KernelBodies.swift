@@ -132,25 +132,6 @@ public enum KernelBodies {
 
     // MARK: Converters
 
-    /// DAC of one input vector: `dst[i] = Q(src[i] · inverseScale)`, with Q as in
-    /// `Quantizer.quantize` (clamp the level `v/Δ` to the index range, round half to even by
-    /// the 1.5·2²³ trick, times Δ; converters of up to 22 bits).
-    /// - Returns: how many scaled inputs lay beyond the range [lower, upper].
-    @inlinable @inline(__always)
-    public static func encode(
-        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
-        _ c: ConverterLevels
-    ) -> Int {
-        let step = c.step, inverseStep = c.inverseStep, lo = c.lowest, hi = c.highest, upper = c.upper, lower = c.lower
-        let magic = roundingMagic
-        var clipped: Int32 = 0
-        for i in 0..<count {
-            let v = src[i] * inverseScale
-            clipped &+= (v > upper || v < lower) ? 1 : 0
-            dst[i] = ((min(max(v * inverseStep, lo), hi) + magic) - magic) * step
-        }
-        return Int(clipped)
-    }
 
     /// `dst[i] = src[i] · factor`.
     @inlinable @inline(__always)
@@ -158,35 +139,6 @@ public enum KernelBodies {
         for i in 0..<count { dst[i] = src[i] * factor }
     }
 
-    /// Output noise and ADC: `dst[j] = Q(src[j] + sigma · noise[j])` (`noise` nil: `Q(src[j])`).
-    /// - Returns: conversions beyond the range, and non-zero values that gave level 0.
-    @inlinable @inline(__always)
-    public static func digitise(
-        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
-        count: Int, _ c: ConverterLevels
-    ) -> (clipped: Int, zeroed: Int) {
-        let step = c.step, inverseStep = c.inverseStep, lo = c.lowest, hi = c.highest, upper = c.upper, lower = c.lower
-        let magic = roundingMagic
-        var clipped: Int32 = 0, zeroed: Int32 = 0
-        if let noise {
-            for j in 0..<count {
-                let v = src[j] + sigma * noise[j]
-                clipped &+= (v > upper || v < lower) ? 1 : 0
-                let q = ((min(max(v * inverseStep, lo), hi) + magic) - magic) * step
-                zeroed &+= (q == 0 && v != 0) ? 1 : 0
-                dst[j] = q
-            }
-        } else {
-            for j in 0..<count {
-                let v = src[j]
-                clipped &+= (v > upper || v < lower) ? 1 : 0
-                let q = ((min(max(v * inverseStep, lo), hi) + magic) - magic) * step
-                zeroed &+= (q == 0 && v != 0) ? 1 : 0
-                dst[j] = q
-            }
-        }
-        return (Int(clipped), Int(zeroed))
-    }
 
     /// `dst[j] = src[j] + sigma · noise[j]`.
     @inlinable @inline(__always)
@@ -196,14 +148,6 @@ public enum KernelBodies {
         for j in 0..<count { dst[j] = src[j] + sigma * noise[j] }
     }
 
-    /// Digital accumulation: `dst[j] += src[j] · factor · columnFactor[j]`.
-    @inlinable @inline(__always)
-    public static func accumulate(
-        _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-        count: Int
-    ) {
-        for j in 0..<count { dst[j] += src[j] * factor * columnFactor[j] }
-    }
 
     // MARK: Energy counts
 
@@ -263,19 +207,6 @@ public enum KernelBodies {
 
     // MARK: Scans
 
-    /// max |x_i|, or nil when a value is NaN or ±Inf: for non-negative floats the integer
-    /// order of the bit patterns is the numeric order, so the maximum of the patterns with
-    /// the sign cleared is exact; a pattern at or above the infinity exponent marks NaN or
-    /// ±Inf. 0 for `count` ≤ 0.
-    @inlinable @inline(__always)
-    public static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? {
-        var largest: Int32 = 0
-        for i in 0..<max(count, 0) {
-            largest = max(largest, Int32(bitPattern: x[i].bitPattern & 0x7FFF_FFFF))
-        }
-        if largest >= 0x7F80_0000 { return nil }
-        return Float(bitPattern: UInt32(largest))
-    }
 
     /// Whether any of `count` values is NaN or ±Inf (exponent field all ones).
     @inlinable @inline(__always)

@@ -14,22 +14,8 @@ public enum AVX512Kernels {
         KernelBodies.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
     }
 
-    public static func encode(
-        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
-        _ c: ConverterLevels
-    ) -> Int {
-        KernelBodies.encode(src, dst, count: count, inverseScale: inverseScale, c)
-    }
-
     public static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float) {
         KernelBodies.scale(src, dst, count: count, factor: factor)
-    }
-
-    public static func digitise(
-        _ src: UnsafePointer<Float>, noise: UnsafePointer<Float>?, sigma: Float, _ dst: UnsafeMutablePointer<Float>,
-        count: Int, _ c: ConverterLevels
-    ) -> (clipped: Int, zeroed: Int) {
-        KernelBodies.digitise(src, noise: noise, sigma: sigma, dst, count: count, c)
     }
 
     public static func addNoise(
@@ -38,21 +24,10 @@ public enum AVX512Kernels {
         KernelBodies.addNoise(src, noise: noise, sigma: sigma, dst, count: count)
     }
 
-    public static func accumulate(
-        _ src: UnsafePointer<Float>, factor: Float, columnFactor: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-        count: Int
-    ) {
-        KernelBodies.accumulate(src, factor: factor, columnFactor: columnFactor, dst, count: count)
-    }
-
     public static func readEnergy(
         _ x: UnsafePointer<Float>, conductance g: UnsafePointer<Float>, count: Int, inverseStep: Float
     ) -> (active: Int, squared: Double, absolute: Double, bitwise: Double) {
         KernelBodies.readEnergy(x, conductance: g, count: count, inverseStep: inverseStep)
-    }
-
-    public static func absMax(_ x: UnsafePointer<Float>, count: Int) -> Float? {
-        KernelBodies.absMax(x, count: count)
     }
 
     public static func containsNonFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {

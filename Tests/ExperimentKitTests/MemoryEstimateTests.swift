@@ -11,11 +11,14 @@ import Testing
     /// One-column tiles pad each tile's packed read matrix to 16 channels (16 × the weights):
     /// the estimate covers that, so a narrow tiling cannot allocate far beyond it.
     @Test func narrowTilesCoverThePackedPadding() throws {
-        let rows = 512, outputs = 256
-        let packedBytes = outputs * rows * PackedTileMatrix.panelWidth * MemoryLayout<Float>.size
-        #expect(MemoryEstimate.matrix(outputs: outputs, inputs: rows, tileRows: rows, tileColumns: 1) >= packedBytes)
+        let rows = 511, outputs = 256
+        // Per one-column tile: the float panel (16 × rows floats) and the integer one (16 ×
+        // rows rounded up to even, int16).
         let packed = PackedTileMatrix([Float](repeating: 1, count: rows), channels: 1, rows: rows)
+        let fixed = FixedPointTileMatrix([Float](repeating: 1, count: rows), channels: 1, rows: rows)
         #expect(packed.paddedChannels == PackedTileMatrix.panelWidth)
+        let packedBytes = outputs * (rows * packed.paddedChannels * MemoryLayout<Float>.size + fixed.byteCount)
+        #expect(MemoryEstimate.matrix(outputs: outputs, inputs: rows, tileRows: rows, tileColumns: 1) >= packedBytes)
     }
 
     /// The estimate walks any architecture: a convolution's output and im2col sizes, pooling,

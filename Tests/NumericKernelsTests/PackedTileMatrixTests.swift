@@ -31,7 +31,7 @@ struct PackedTileMatrixTests {
             for j in 0..<channels {
                 var c: Float = 0
                 for k in 0..<rows { c = c.addingProduct(a[i * lda + k], m[j * rows + k]) }
-                expected[i * channels + j] = c
+                expected[i * channels + j] = c + 0
             }
         }
         var blas = [Float](repeating: 0, count: n * channels)
@@ -67,6 +67,67 @@ struct PackedTileMatrixTests {
             }
             #expect(y[(n * ldy)...].allSatisfy { $0 == sentinel }, "\(isa): beyond sample \(n - 1)")
         }
+    }
+
+    /// Inputs with zero rows as the kernels meet them (image borders, dead units, ±0, whole
+    /// zero samples and blocks, gaps shorter and longer than the kernels skip) and products
+    /// that underflow to zeros of either sign: every variant still gives the chain over all
+    /// rows + 0 bit for bit, whichever zero rows it skips, and a sample's outputs do not
+    /// depend on the zeros of the other samples in its block.
+    @Test("skipping rows of zero inputs changes no bit", arguments: [(1, 40), (12, 300), (25, 513), (37, 64)])
+    func zeroRows(n: Int, rows: Int) {
+        let channels = 35
+        var g = Xoshiro256(seed: UInt64(n * 31 + rows))
+        var a = [Float](repeating: 0, count: n * rows)
+        for i in 0..<n {
+            for k in 0..<rows {
+                let border = k < 5 || k >= rows - 4 || (k / 7) % 5 == 3  // zero for every sample
+                let dead = k % 11 == 4 && i % 12 != 7  // zero but for one sample of a block
+                let short = k % 4 == 1  // gaps of one row
+                var v: Float = (border || dead || short || i % 9 == 8) ? 0 : (g.nextUniform() * 2 - 1)
+                if v == 0 && g.next() % 3 == 0 { v = -0.0 }
+                // Samples of tiny inputs, whose products with tiny weights underflow to ±0.
+                if i % 6 == 5 { v *= 1e-30 }
+                a[i * rows + k] = v
+            }
+        }
+        var m = (0..<(channels * rows)).map { _ in g.nextUniform() * 2 - 1 }
+        for j in 0..<channels where j % 5 == 2 { for k in 0..<rows { m[j * rows + k] *= 1e-20 } }
+        var expected = [Float](repeating: 0, count: n * channels)
+        for i in 0..<n {
+            for j in 0..<channels {
+                var c: Float = 0
+                for k in 0..<rows { c = c.addingProduct(a[i * rows + k], m[j * rows + k]) }
+                expected[i * channels + j] = c + 0
+            }
+        }
+        let packed = PackedTileMatrix(m, channels: channels, rows: rows)
+        let ldy = packed.paddedChannels
+        for isa in Self.variants {
+            var y = [Float](repeating: .nan, count: n * ldy)
+            var work = [Float](repeating: .nan, count: packed.workspaceCount(samples: n))
+            packed.multiply(a, lda: rows, count: n, into: &y, ldy: ldy, workspace: &work, isa: isa)
+            var got: [Float] = []
+            for i in 0..<n { got += y[(i * ldy)..<(i * ldy + channels)] }
+            #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(isa)")
+            for s in Set([0, min(7, n - 1), n - 1]) {
+                var one = [Float](repeating: .nan, count: ldy)
+                a.withUnsafeBufferPointer { packed.multiply($0.baseAddress! + s * rows, lda: rows, count: 1, into: &one, ldy: ldy, workspace: &work, isa: isa) }
+                #expect(one.map(\.bitPattern) == Array(y[(s * ldy)..<((s + 1) * ldy)]).map(\.bitPattern), "\(isa), sample \(s) alone")
+            }
+        }
+        // Without the final + 0, skipping zero rows would show: the chain over the non-zero
+        // inputs alone ends in −0 for some outputs (their products underflow), which the
+        // chain over every row does not.
+        var negativeZeros = 0
+        for i in 0..<n where i % 6 == 5 {
+            for j in 0..<channels where j % 5 == 2 {
+                var c: Float = 0
+                for k in 0..<rows where a[i * rows + k] != 0 { c = c.addingProduct(a[i * rows + k], m[j * rows + k]) }
+                if c == 0 && c.sign == .minus { negativeZeros += 1 }
+            }
+        }
+        #expect(n < 6 || negativeZeros > 0)
     }
 
     @Test("a sample's outputs do not depend on the other samples of the block")

@@ -2,6 +2,7 @@
 #define AIMC_CTILEKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Channels per panel of a packed tile matrix: the matrix [channels × rows] is stored as
 /// ceil(channels / 16) panels, panel p holding channels 16p ..< 16p + 16 (zeros beyond the
@@ -30,5 +31,47 @@ size_t aimc_tile_gemm_workspace(long n, long rows);
 void aimc_tile_gemm(
     int variant, const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy,
     float *work);
+
+/// The integer array stage (tile_gemm_int16.c): y[i, j] = (float)((double)Σ_k a[i·lda + k]·q[j, k]
+/// · factor[j]) for samples i < n and channels j < 16·panels, with the level indices a
+/// ([n × lda] int16, lda even ≥ rows rounded up to even, the element after an odd row count
+/// 0) and the weights q packed per panel of 16 channels and row pair (32 int16 per pair:
+/// channel j's weights of rows 2p and 2p + 1 at 2j and 2j + 1). Exact integer sums (the
+/// caller bounds |a|·|q|·rows below 2³¹), so every variant gives the same bits.
+///   factor: 16·panels doubles; y: [n × ldy], ldy ≥ 16·panels, every element written;
+///   work: aimc_tile_gemm_int16_workspace(n, rows) int32 words.
+void aimc_tile_gemm_int16(int variant, const int16_t *a, long lda, long n, long rows, const int16_t *packed, long panels,
+                          const double *factor, float *y, long ldy, int32_t *work);
+
+/// Words of workspace that aimc_tile_gemm_int16 needs for `n` samples of `rows` inputs.
+size_t aimc_tile_gemm_int16_workspace(long n, long rows);
+
+/// Whether this CPU has AVX-512 VNNI (the integer product's fastest kernel).
+int aimc_tile_int16_has_vnni(void);
+
+/// The constants of one uniform converter (NumericKernels' ConverterLevels): step Δ and
+/// 1/Δ, lowest and highest level index, and the input range [lower, upper].
+typedef struct {
+    float step, inverse_step, lowest, highest, lower, upper;
+} aimc_converter_levels;
+
+/// The largest |x_i| of n values as the bits of a float with its sign cleared (0 for n ≤ 0;
+/// ≥ 0x7F800000 when a value is NaN or ±Inf).
+uint32_t aimc_abs_max_bits(int variant, const float *x, long n);
+
+/// DAC: dst[i] = k_i·Δ = Q(src[i] · inverse_scale), the level index k_i clamping v/Δ to
+/// [lowest, highest] and rounding half to even (|k| < 2²²); indices (may be NULL) receive
+/// k_i as int16 (the caller ensures |k| ≤ 32767). Returns how many scaled inputs lay beyond
+/// [lower, upper].
+long aimc_encode(int variant, const float *src, float *dst, int16_t *indices, long n, float inverse_scale, const aimc_converter_levels *c);
+
+/// Output noise and ADC: dst[j] = Q(src[j] + sigma · noise[j]) (noise NULL: Q(src[j])),
+/// counting conversions beyond the range (clipped) and non-zero values that gave level 0
+/// (zeroed).
+void aimc_digitise(int variant, const float *src, const float *noise, float sigma, float *dst, long n, const aimc_converter_levels *c,
+                   long *clipped, long *zeroed);
+
+/// Digital accumulation: dst[j] += src[j] · factor · column_factor[j].
+void aimc_accumulate(int variant, const float *src, float factor, const float *column_factor, float *dst, long n);
 
 #endif

@@ -66,6 +66,7 @@ extension HardwareSpec {
         if dacBitSerial && dac.isIdeal {
             throw CrossbarError("dac.bit_serial = true needs a quantising DAC whose levels are split into bits, but dac.bits = 0 (ideal)")
         }
+        try validateArrayPrecision()
     }
 
     /// Number of input bit planes a read takes: the DAC's magnitude bits when bit-serial,

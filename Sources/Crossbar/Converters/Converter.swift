@@ -10,9 +10,16 @@ public protocol InputConverter: Sendable {
     /// Step Δ between adjacent levels (0 when ideal); bit-serial planes weigh bit p by
     /// 2^p·Δ.
     var step: Float { get }
-    /// Encodes one input vector: `dst[i] = level(src[i] · inverseScale)` for `i < count`.
+    /// The largest |k| of the level indices k (levels k·Δ) when they fit 16-bit integers
+    /// (|k| ≤ 32767), so that the array stage may run in integers; nil otherwise (ideal or
+    /// wider converters).
+    var levelIndexBound: Int? { get }
+    /// Encodes one input vector: `dst[i] = level(src[i] · inverseScale)` for `i < count`,
+    /// and the level indices into `indices` when given (only when `levelIndexBound` is set).
     /// - Returns: how many values lay beyond the range (clipped).
-    func encode(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float) -> Int
+    func encode(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float, indices: UnsafeMutablePointer<Int16>?
+    ) -> Int
 }
 
 /// The output converters (ADCs) of one tile: digitise its channels (columns × slices).
@@ -51,12 +58,21 @@ public struct UniformConverter: InputConverter, OutputConverter {
     public var isIdeal: Bool { quantizer.isIdeal }
     public var step: Float { quantizer.step }
 
-    public func encode(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float) -> Int {
+    public var levelIndexBound: Int? {
+        guard !quantizer.isIdeal, quantizer.highestIndex <= 32767 else { return nil }
+        return Int(quantizer.highestIndex)
+    }
+
+    public func encode(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, inverseScale: Float,
+        indices: UnsafeMutablePointer<Int16>? = nil
+    ) -> Int {
+        precondition(indices == nil || levelIndexBound != nil, "UniformConverter.encode: level indices of a converter beyond 16 bits")
         guard let levels else {
             Kernels.scale(src, dst, count: count, factor: inverseScale)
             return 0
         }
-        if vectorised { return Kernels.encode(src, dst, count: count, inverseScale: inverseScale, levels) }
+        if vectorised { return Kernels.encode(src, dst, count: count, inverseScale: inverseScale, levels, indices: indices) }
         var clipped = 0
         for i in 0..<count {
             let v = src[i] * inverseScale

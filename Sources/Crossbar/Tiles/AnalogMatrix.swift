@@ -273,7 +273,9 @@ public struct ProgrammedMatrix: Sendable {
                 rowG[i] = Float(g)
               }
             }
-            var state = TileReadState(mapping: t.mapping, matrix: m, compensation: compensation, rowConductance: rowG)
+            var state = TileReadState(
+                mapping: t.mapping, matrix: m, compensation: compensation, rowConductance: rowG,
+                integerArray: spec.integerArrayLevels(rows: rows) != nil)
             // The tile's ADC circuits: drawn when the chip is made, the same at every time.
             var adcRNG = Xoshiro256(seed: seed, .adcCircuit, UInt64(k))
             state.circuit = spec.adcCircuit.converters(spec.adc, spec.adcCircuitParameters, channels: t.mapping.channels, rng: &adcRNG)
@@ -298,6 +300,9 @@ public struct TileReadState: Sendable {
     /// (G⁺ − G⁻) in output units, `[channels × rows]`, packed for the array stage of the
     /// reads (`PackedTileMatrix`: once per readout, not per MVM).
     public let packed: PackedTileMatrix
+    /// The same as 16-bit integers per channel when the array stage runs in integers
+    /// (`ArrayPrecision.int16`), else nil.
+    public let fixed: FixedPointTileMatrix?
     /// (G⁺ − G⁻) in output units, `[channels × rows]` (unpacked on each access).
     public var matrix: [Float] { packed.unpacked }
     /// Drift-compensation factors of every method (Compensation/DriftCompensation.swift).
@@ -310,9 +315,10 @@ public struct TileReadState: Sendable {
     /// The tile's ADC circuits (`HardwareSpec.adcCircuit`; nil: the uniform quantiser).
     var circuit: (any OutputConverter)? = nil
 
-    init(mapping: TileMapping, matrix: [Float], compensation: TileCompensation, rowConductance: [Float]) {
+    init(mapping: TileMapping, matrix: [Float], compensation: TileCompensation, rowConductance: [Float], integerArray: Bool) {
         self.mapping = mapping
         packed = PackedTileMatrix(matrix, channels: mapping.channels, rows: mapping.rows)
+        fixed = integerArray ? FixedPointTileMatrix(matrix, channels: mapping.channels, rows: mapping.rows) : nil
         self.compensation = compensation
         self.rowConductance = rowConductance
     }

@@ -100,12 +100,18 @@ extension TileRead {
         var planeRow = uninitialised(planes > 1 ? channels : 0)  // one plane's ADC output of a sample
         var inputSum = [Float](repeating: 0, count: state.mapping.digitalOffset.isEmpty ? 0 : block)
         var clipped = [Int](repeating: 0, count: block), zeroed = clipped
-        var work = uninitialised(max(state.packed.workspaceCount(samples: block), 1))  // packed samples of the product
+        var work = uninitialised(fixed == nil ? max(state.packed.workspaceCount(samples: block), 1) : 0)  // the float product's
+        // The integer array stage: level indices [block × levelStride] (a zero after an odd
+        // row count) and its workspace.
+        let stride16 = fixed?.levelStride ?? 0
+        var indices = [Int16](unsafeUninitializedCapacity: block * stride16) { _, n in n = block * stride16 }
+        var work16 = [Int32](unsafeUninitializedCapacity: fixed?.workspaceCount(samples: block) ?? 0) { _, n in n = fixed?.workspaceCount(samples: block) ?? 0 }
         var again: [Int] = []
         for group in stride(from: 0, to: n, by: block) {
             let g = min(block, n - group)
             // Stages 1–2 of the group's samples.
             levels.withUnsafeMutableBufferPointer { l in
+              indices.withUnsafeMutableBufferPointer { ind in
                 for s in group..<(group + g) {
                     let b = samples[s]
                     if measureScales {
@@ -115,9 +121,12 @@ extension TileRead {
                         }
                     }
                     let dst = l.baseAddress! + (s - group) * rows
-                    counts.dacClipped += encode(io.x + b * io.ldx, scale: scale[b] * bmFactor[b], dst, counts: &counts)
+                    let k: UnsafeMutablePointer<Int16>? = fixed == nil ? nil : ind.baseAddress! + (s - group) * stride16
+                    counts.dacClipped += encode(io.x + b * io.ldx, scale: scale[b] * bmFactor[b], dst, indices: k, counts: &counts)
+                    if let k, stride16 > rows { k[rows] = 0 }
                     if !inputSum.isEmpty { inputSum[s - group] = (0..<rows).reduce(Float(0)) { $0 + dst[$1] } }
                 }
+              }
             }
             for i in 0..<g {
                 clipped[i] = 0
@@ -125,6 +134,15 @@ extension TileRead {
             }
             for plane in 0..<planes {
                 // Stage 3.
+                if let fixed {
+                    indices.withUnsafeBufferPointer { ind in
+                        work16.withUnsafeMutableBufferPointer { w in
+                            y.withUnsafeMutableBufferPointer { yp in
+                                array(indices: ind.baseAddress!, count: g, fixed: fixed, into: yp.baseAddress!, ldy: ldy, work: w.baseAddress!)
+                            }
+                        }
+                    }
+                } else {
                 levels.withUnsafeBufferPointer { l in
                     planeInput.withUnsafeMutableBufferPointer { pi in
                         driven.withUnsafeMutableBufferPointer { d in
@@ -140,6 +158,7 @@ extension TileRead {
                             }
                         }
                     }
+                }
                 }
                 // Stage 4 for the whole group when its samples are consecutive (one stretch of
                 // the stream), else per sample.

@@ -9,8 +9,9 @@ import SIMDKernels
 /// 2. `encode` — the DAC (`InputConverter`) into the levels of the word lines, with the
 ///    energy observer counting driven rows and cell currents;
 /// 3. `array` — (G⁺ − G⁻)·x through the conductances at this time (drift, read noise and
-///    IR drop are in `TileReadState.packed`), one packed-matrix product
-///    (`PackedTileMatrix.multiply`) per group of samples and bit plane;
+///    IR drop are in `TileReadState.packed`), one packed-matrix product per group of samples
+///    and bit plane: in 16-bit integers of the DAC level indices (`FixedPointTileMatrix`,
+///    `ArrayPrecision.int16`) or in float (`PackedTileMatrix`);
 /// 4. `drawNoise` — output noise σ·N(0, 1) at the ADC input, from the tile's counter-based
 ///    `GaussianStream` at each value's own position (`noisePosition`) or
 ///    per row;
@@ -40,6 +41,8 @@ struct TileRead {
     /// Drift compensation per tile and per column (empty: none).
     let alpha: Float
     let columnAlpha: [Float]
+    /// The integer array stage's matrix (nil: the float product).
+    let fixed: FixedPointTileMatrix?
 
     init(_ readout: AnalogReadout, tile k: Int, alpha: Float, columnAlpha: [Float], countEnergy: Bool) {
         state = readout.tiles[k]
@@ -56,6 +59,7 @@ struct TileRead {
         cellIV = spec.cellIV
         self.alpha = alpha
         self.columnAlpha = columnAlpha
+        fixed = spec.integerArrayLevels(rows: rows) != nil ? state.fixed : nil
     }
 
     // MARK: Stages
@@ -68,14 +72,18 @@ struct TileRead {
     }
 
     /// Stage 2: DAC levels of one sample `src` `[rows]` divided by `scale` into `dst`
-    /// (zeros for scale 0), counting the energy quantities of the read; returns the
-    /// clipped count.
-    func encode(_ src: UnsafePointer<Float>, scale: Float, _ dst: UnsafeMutablePointer<Float>, counts: inout ConversionStats) -> Int {
+    /// (zeros for scale 0), and their level indices into `indices` when given (the integer
+    /// array stage), counting the energy quantities of the read; returns the clipped count.
+    func encode(
+        _ src: UnsafePointer<Float>, scale: Float, _ dst: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int16>?,
+        counts: inout ConversionStats
+    ) -> Int {
         if scale == 0 {
             dst.update(repeating: 0, count: rows)
+            indices?.update(repeating: 0, count: rows)
             return 0
         }
-        let clipped = dac.encode(src, dst, count: rows, inverseScale: 1 / scale)
+        let clipped = dac.encode(src, dst, count: rows, inverseScale: 1 / scale, indices: indices)
         if countEnergy { countReadEnergy(UnsafePointer(dst), into: &counts) }
         return clipped
     }
@@ -108,6 +116,16 @@ struct TileRead {
         }
         let packed = state.packed
         packed.multiply(a, lda: rows, count: n, into: y, ldy: ldy, workspace: work)
+    }
+
+    /// Stage 3 in integers: `y[b, 0..<channels] = Δ · indices[b] · Qᵀ` for b < n with the
+    /// matrix of `fixed` (`FixedPointTileMatrix.multiply`: exact integer sums, the same bits
+    /// on every SIMD variant and for any grouping), `indices` `[n × fixed.levelStride]`.
+    func array(
+        indices: UnsafePointer<Int16>, count n: Int, fixed: FixedPointTileMatrix, into y: UnsafeMutablePointer<Float>, ldy: Int,
+        work: UnsafeMutablePointer<Int32>
+    ) {
+        fixed.multiply(levels: indices, lda: fixed.levelStride, count: n, step: dac.step, into: y, ldy: ldy, workspace: work)
     }
 
     /// Stage 4: standard normal samples for `count` values of output noise, positions

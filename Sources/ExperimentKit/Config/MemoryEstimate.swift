@@ -10,8 +10,9 @@ import NumericKernels
 public enum MemoryEstimate {
     /// Bytes held per weight of a dense layer while it is trained and simulated: FP32
     /// weights, gradient and two Adam moments; the programmed and drifted conductances of
-    /// the differential pair; read buffers (12 floats).
-    public static let bytesPerWeight = 48
+    /// the differential pair; read buffers (12 floats); the 16-bit copy of the integer
+    /// array stage (`FixedPointTileMatrix`).
+    public static let bytesPerWeight = 50
     /// Bytes of bookkeeping per crossbar tile (objects, per-column state, converters).
     public static let bytesPerTile = 4096
     /// Bytes per sweep point held before it runs (its resolved config).
@@ -22,16 +23,19 @@ public enum MemoryEstimate {
         MemoryBudget.product((inputs + tileRows - 1) / max(tileRows, 1), (outputs + tileColumns - 1) / max(tileColumns, 1))
     }
 
-    /// Bytes per tile row of the packed read matrix's padding, at most: a tile's channels are
-    /// rounded up to whole panels of 16 (`PackedTileMatrix`), 15 floats per row at worst.
-    public static let paddingBytesPerTileRow = 15 * 4
+    /// Bytes per tile row of the packed read matrices' padding, at most: a tile's channels are
+    /// rounded up to whole panels of 16 (`PackedTileMatrix`, `FixedPointTileMatrix`), 15
+    /// floats and 15 int16 per row at worst.
+    public static let paddingBytesPerTileRow = 15 * 4 + 15 * 2
 
     /// One `[outputs × inputs]` matrix mapped onto tiles.
     public static func matrix(outputs: Int, inputs: Int, tileRows: Int, tileColumns: Int) -> Int {
         let n = tiles(outputs: outputs, inputs: inputs, tileRows: tileRows, tileColumns: tileColumns)
+        // The integer copy pads an odd row count with one row of (columns + 15) int16.
+        let oddRow = MemoryBudget.product(n, MemoryBudget.sum(min(max(tileColumns, 1), max(outputs, 1)), 15), 2)
         return MemoryBudget.sum(
             MemoryBudget.sum(MemoryBudget.product(outputs, inputs, bytesPerWeight), MemoryBudget.product(n, bytesPerTile)),
-            MemoryBudget.product(n, min(max(tileRows, 1), max(inputs, 1)), paddingBytesPerTileRow))
+            MemoryBudget.sum(MemoryBudget.product(n, min(max(tileRows, 1), max(inputs, 1)), paddingBytesPerTileRow), oddRow))
     }
 
     /// A chain of dense layers of the given widths (input first).

@@ -28,5 +28,6 @@ enum StageBuilder {
             channelsPerConverter: try t.int(p + "adc.channels_per_converter"))
         h.dacBitSerial = try t.bool(p + "dac.bit_serial")
         h.outputNoiseStreams = try t.choice(p + "output_noise_streams")
+        h.arrayPrecision = try t.choice(p + "array_precision")
     }
 }

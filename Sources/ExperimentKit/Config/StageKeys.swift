@@ -46,6 +46,8 @@ public enum StageKeys {
                 doc: "sar: adjacent ADC channels that share one converter (its CDAC and comparator)."),
         KeySpec(key: "dac.bit_serial", kind: .boolean, defaultValue: "false",
                 doc: "Bit-serial inputs: each magnitude bit of the DAC level drives the array alone (1-bit DAC with sign), is digitised, and the results are shifted and added."),
+        KeySpec(key: "array_precision", kind: .choice(ArrayPrecision.allCases.map(\.rawValue)), defaultValue: "auto",
+                doc: "How the simulator computes the array's (G⁺ − G⁻)·x: int16 (the tile's matrix as 16-bit integers per column, resolution 1/65534 of the column's largest |G⁺ − G⁻|, times the DAC's integer level indices with exact sums: twice the float speed on CPUs with AVX-512 VNNI; needs a quantising DAC of ≤ 16 bits, ohmic cells, parallel inputs and tile.rows × largest level ≤ 65538), float32 (float weights, one fused multiply-add chain per output), or auto (int16 where it applies, else float32)."),
         KeySpec(key: "output_noise_streams", kind: .choice(OutputNoiseStreams.allCases.map(\.rawValue)), defaultValue: "shared",
                 doc: "Output noise: shared (one counter-based stream per tile and MVM, each value at its own position: a row's noise depends on its index in the call, and on the batch size only for bit-serial planes and bound-management re-reads) or per_row (a stream per row: its noise depends only on its index in the call)."),
     ]
