@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "CTileKernels", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"], exclude: ["README.md"]),
         .target(name: "EnergyCounts", exclude: ["README.md"]),
         .target(
-            name: "Crossbar", dependencies: ["NumericKernels", "SIMDKernels", "EnergyCounts"],
+            name: "Crossbar", dependencies: ["CTileKernels", "NumericKernels", "SIMDKernels", "EnergyCounts"],
             exclude: ["README.md", "IRDrop/README.md", "IRDrop/Internals/README.md", "Converters/README.md", "Devices/README.md",
                       "Faults/README.md", "Mappings/README.md", "ReadNoise/README.md", "Tiles/README.md", "Compensation/README.md"]),
         .target(

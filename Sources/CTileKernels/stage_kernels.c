@@ -134,3 +134,8 @@ void aimc_digitise(int variant, const float *src, const float *noise, float sigm
 void aimc_accumulate(int variant, const float *src, float factor, const float *column_factor, float *dst, long n) {
     DISPATCH(accumulate, (src, factor, column_factor, dst, n));
 }
+
+void aimc_prefetch(const void *p, long bytes) {
+    const char *c = (const char *)p;
+    for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+}

@@ -71,6 +71,10 @@ long aimc_encode(int variant, const float *src, float *dst, int16_t *indices, lo
 void aimc_digitise(int variant, const float *src, const float *noise, float sigma, float *dst, long n, const aimc_converter_levels *c,
                    long *clipped, long *zeroed);
 
+/// Asks the CPU to bring `bytes` bytes at p into its caches (a software prefetch per 64-byte
+/// line; no effect on results): the next sample's inputs while this one is converted.
+void aimc_prefetch(const void *p, long bytes);
+
 /// Digital accumulation: dst[j] += src[j] · factor · column_factor[j].
 void aimc_accumulate(int variant, const float *src, float factor, const float *column_factor, float *dst, long n);
 

@@ -1,3 +1,4 @@
+import CTileKernels
 import EnergyCounts
 import NumericKernels
 
@@ -114,6 +115,8 @@ extension TileRead {
               indices.withUnsafeMutableBufferPointer { ind in
                 for s in group..<(group + g) {
                     let b = samples[s]
+                    // The next sample's inputs, from memory while this one is converted.
+                    if s + 1 < n { aimc_prefetch(io.x + samples[s + 1] * io.ldx, rows * MemoryLayout<Float>.size) }
                     if measureScales {
                         if let m = inputScale(io.x + b * io.ldx) { scale[b] = m } else {
                             scale[b] = 0
