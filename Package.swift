@@ -72,7 +72,7 @@ let package = Package(
             swiftSettings: avx512Settings),
         // The array stage of tile reads (a packed-matrix product, per-function AVX-512 / AVX2
         // variants); no contraction of a * b + c beyond the explicit FMAs.
-        .target(name: "CTileKernels", exclude: ["README.md"], cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])], linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "CTileKernels", exclude: ["README.md"], cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "NumericKernels", dependencies: ["CBLAS", "CFFTW", "CTileKernels", "SIMDKernels", "SIMDKernelsAVX2", "SIMDKernelsAVX512"], exclude: ["README.md"]),
         .target(name: "EnergyCounts", exclude: ["README.md"]),
         .target(

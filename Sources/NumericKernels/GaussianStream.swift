@@ -2,21 +2,22 @@
 /// pure function of the key and i, so any stretch of it can be drawn in any order, by any
 /// thread, in one vectorised pass with no serial generator state.
 ///
-/// Sample 2P and 2P + 1 are the Box–Muller pair (r·cos θ, r·sin θ) (`GaussianSIMD`: `Float`
-/// with polynomial log, √ and sincos) of the 64-bit word w_P, the P-th output of SplitMix64
-/// seeded with `key` (Steele, Lea & Flood, "Fast splittable pseudorandom number generators",
-/// OOPSLA 2014; it passes TestU01's BigCrush): w_P = finalise(key + (P + 1)·γ),
-/// γ = 0x9E3779B97F4A7C15; u₁ = (top 24 bits + 1)/2²⁴ ∈ (0, 1], θ = 2π·(bits 8…31)/2²⁴.
+/// Samples 2P and 2P + 1 are the Box–Muller pair (r·cos θ, r·sin θ) (`CTileKernels`'
+/// `aimc_box_muller`: `Float` with polynomial log and sincos, IEEE square root) of the 64-bit
+/// word w_P, lane P mod 2 of block ⌊P/2⌋ of ARS-7 with key (key, 0) and counter (⌊P/2⌋, 0)
+/// (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011: AES
+/// rounds with Weyl-stepped round keys; ARS-5 already passes TestU01's BigCrush, 7 rounds is
+/// Random123's default); u₁ = (top 24 bits + 1)/2²⁴ ∈ (0, 1], θ = 2π·(bits 8…31)/2²⁴. The
+/// AES rounds run on VAES (4 or 2 blocks per instruction), AES-NI, or a software round on
+/// CPUs without them, all giving the same words (tested, with Random123's known answers).
 /// Two keys drawn independently give streams that overlap with probability about
 /// length/2⁶⁴.
 ///
 /// This is the generator of the per-read output noise (`TileRead`): the schedule addresses
 /// the noise of (read attempt, bit plane, sample, channel) by its position, so results do not
-/// depend on how the samples are grouped or ordered. Per sample it costs what the serial
-/// xoshiro256** fill does (`Xoshiro256.fillGaussian`, kept for everything drawn once per
-/// programming or training step): 1.50 against 1.69 ns on AVX-512, 1.80 against 1.82 on
-/// AVX2, 3.33 against 2.88 on the portable variant, whose SSE2 has no 64-bit lane product
-/// (BENCHMARKS.md).
+/// depend on how the samples are grouped or ordered. Per sample: 0.94–1.0 ns on AVX-512 with
+/// VAES, 1.7–2.1 on AVX2, 3.1 on the portable variant (BENCHMARKS.md), against 1.5, 1.8 and
+/// 3.3 for the SplitMix64 words and the earlier transform it replaced.
 public struct GaussianStream: Sendable, Equatable {
     /// The seed of the underlying SplitMix64 sequence.
     public let key: UInt64

@@ -74,25 +74,41 @@ public enum Kernels {
 
     // MARK: Dispatched kernels (see `KernelBodies` for what each computes)
 
-    /// N(0, 1) samples into `out[0..<count]` from the generator's state (see `Xoshiro256.fillGaussian`).
-    @inline(__always)
+    /// N(0, 1) samples into `out[0..<count]` from the generator's state (see
+    /// `Xoshiro256.fillGaussian`): xoshiro256** draws (Blackman & Vigna 2021), 256 at a time,
+    /// each the Box–Muller pair of `CTileKernels`' `aimc_box_muller` at positions 2j, 2j + 1.
     static func gaussianFill(
         _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
         _ out: UnsafeMutablePointer<Float>, count: Int, isa: InstructionSet = active
     ) {
-        switch isa {
-        case .avx512: AVX512Kernels.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
-        case .avx2: AVX2Kernels.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
-        case .portable: portableGaussianFill(&s0, &s1, &s2, &s3, out, count: count)
+        guard count > 0 else { return }
+        let block = 256
+        var a = s0, b = s1, c = s2, d = s3
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: block) { draws in
+            var start = 0
+            while start < count {
+                let m = min(2 * block, count - start)
+                let pairs = (m + 1) / 2
+                for j in 0..<pairs {
+                    // xoshiro256** (as Xoshiro256.next()).
+                    let r = ((b &* 5) << 7 | (b &* 5) >> 57) &* 9
+                    let t = b << 17
+                    c ^= a
+                    d ^= b
+                    b ^= c
+                    a ^= d
+                    c ^= t
+                    d = (d << 45) | (d >> 19)
+                    draws[j] = r
+                }
+                aimc_box_muller(isa.cVariant, draws.baseAddress!, pairs, m, out + start)
+                start += m
+            }
         }
-    }
-
-    @inline(never)
-    static func portableGaussianFill(
-        _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
-        _ out: UnsafeMutablePointer<Float>, count: Int
-    ) {
-        KernelBodies.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
+        s0 = a
+        s1 = b
+        s2 = c
+        s3 = d
     }
 
     /// `2 · pairs` N(0, 1) samples of the counter-based stream `key` from pair `firstPair`
@@ -100,11 +116,7 @@ public enum Kernels {
     static func counterGaussianPairs(
         key: UInt64, firstPair: UInt64, pairs: Int, _ out: UnsafeMutablePointer<Float>, isa: InstructionSet = active
     ) {
-        switch isa {
-        case .avx512: AVX512Kernels.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
-        case .avx2: AVX2Kernels.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
-        case .portable: Portable.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
-        }
+        aimc_gaussian_stream(isa.cVariant, key, firstPair, pairs, out)
     }
 
     /// DAC of one vector: `dst[i] = Q(src[i] · inverseScale)` = k_i·Δ, and k_i into `indices`
@@ -189,11 +201,6 @@ public enum Kernels {
     /// The bodies compiled in this module, for the baseline target.
     enum Portable {
         @inline(never)
-        static func counterGaussianPairs(key: UInt64, firstPair: UInt64, pairs: Int, _ out: UnsafeMutablePointer<Float>) {
-            KernelBodies.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
-        }
-
-        @inline(never)
         static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float) {
             KernelBodies.scale(src, dst, count: count, factor: factor)
         }
@@ -222,7 +229,7 @@ public enum Kernels {
 extension Kernels.InstructionSet {
     /// The variant's number in `CTileKernels` (AIMC_TILE_*), whose loops are compiled for the
     /// same three instruction sets.
-    var cVariant: Int32 {
+    public var cVariant: Int32 {
         switch self {
         case .portable: Int32(AIMC_TILE_PORTABLE)
         case .avx2: Int32(AIMC_TILE_AVX2)

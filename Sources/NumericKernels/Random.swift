@@ -54,9 +54,9 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     }
 
     /// Fills `buffer` with independent standard normal samples N(0, 1): Box–Muller in
-    /// `Float` with polynomial log and sincos (`GaussianSIMD`, several times faster than
-    /// libm's), vectorised for the CPU's widest instruction set (`Kernels`; the same values
-    /// on every one). Draw j of the generator gives the pair (r·cos θ, r·sin θ) at positions
+    /// `Float` with polynomial log and sincos (`CTileKernels`' `aimc_box_muller`, several
+    /// times faster than libm's), vectorised for the CPU's widest instruction set (`Kernels`;
+    /// the same values on every one). Draw j of the generator gives the pair (r·cos θ, r·sin θ) at positions
     /// 2j and 2j + 1, so a fill of n samples consumes ⌈n/2⌉ draws, and consecutive fills of
     /// even sizes give the same samples as one fill of their total.
     public mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>) {

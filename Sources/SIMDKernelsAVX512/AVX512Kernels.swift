@@ -3,17 +3,6 @@ import SIMDKernels
 /// `KernelBodies` compiled for AVX-512 F/CD/BW/DQ/VL (Skylake-SP and later, AMD Zen 4 and later) (`-target-cpu skylake-avx512`); called only
 /// after `NumericKernels.Kernels` has checked that the CPU supports it.
 public enum AVX512Kernels {
-    public static func gaussianFill(
-        _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
-        _ out: UnsafeMutablePointer<Float>, count: Int
-    ) {
-        KernelBodies.gaussianFill(&s0, &s1, &s2, &s3, out, count: count)
-    }
-
-    public static func counterGaussianPairs(key: UInt64, firstPair: UInt64, pairs: Int, _ out: UnsafeMutablePointer<Float>) {
-        KernelBodies.counterGaussianPairs(key: key, firstPair: firstPair, pairs: pairs, out)
-    }
-
     public static func scale(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, factor: Float) {
         KernelBodies.scale(src, dst, count: count, factor: factor)
     }

@@ -49,6 +49,29 @@ size_t aimc_tile_gemm_int16_workspace(long n, long rows);
 /// Whether this CPU has AVX-512 VNNI (the integer product's fastest kernel).
 int aimc_tile_int16_has_vnni(void);
 
+/// Box–Muller of 64-bit words (gaussian.c): word j gives out[2j] = r·cos θ and
+/// out[2j + 1] = r·sin θ, r = √(−2 ln u₁), u₁ = (bits 40…63 + 1)/2²⁴, θ = 2π·(bits 8…31)/2²⁴;
+/// the first `count` ≤ 2·pairs values are written (an odd count ends on a cos value).
+void aimc_box_muller(int variant, const uint64_t *words, long pairs, long count, float *out);
+
+/// Pairs first_pair ..< first_pair + pairs of the counter-based Gaussian stream `key`:
+/// Box–Muller of word P = lane P mod 2 of ARS-7 block ⌊P/2⌋; 2·pairs floats.
+void aimc_gaussian_stream(int variant, uint64_t key, uint64_t first_pair, long pairs, float *out);
+
+/// The transform's log and sincos (for tests): ln x on (0, 1]; sin, cos of 2π·k/2²⁴.
+float aimc_gaussian_log(float x);
+void aimc_gaussian_sincos(int32_t k, float *s, float *c);
+
+/// One ARS block (for tests): `rounds` AES rounds of (ctr_hi:ctr_lo) ⊕ key with the Weyl key
+/// steps, on AES-NI when `hardware` and the CPU has it, else the software round; out[0] is the
+/// low 64-bit lane.
+void aimc_ars_block(uint64_t ctr_lo, uint64_t ctr_hi, uint64_t key_lo, uint64_t key_hi, int rounds, int hardware, uint64_t out[2]);
+
+/// ARS-7 words of blocks first_block ..< first_block + blocks (counter (B, 0), key (key, 0)),
+/// 2 per block, on the widest AES instructions the variant and CPU allow (hardware) or the
+/// software round (for tests).
+void aimc_ars_words(int variant, int hardware, uint64_t key, uint64_t first_block, long blocks, uint64_t *words);
+
 /// The constants of one uniform converter (NumericKernels' ConverterLevels): step Δ and
 /// 1/Δ, lowest and highest level index, and the input range [lower, upper].
 typedef struct {

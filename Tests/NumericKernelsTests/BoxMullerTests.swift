@@ -1,10 +1,12 @@
+import CTileKernels
 import Foundation
 import NumericKernels
-import SIMDKernels
 import TestSupport
 import Testing
 
-@Suite struct GaussianSIMDTests {
+/// The Box–Muller transform of the simulator's noise (`CTileKernels/gaussian.c`): its log and
+/// sincos against libm, and the moments, tails and block structure of the xoshiro256** fill.
+@Suite struct BoxMullerTests {
     /// The polynomial log against libm on a dense grid of (0, 1], absolute error < 2e-7
     /// (plus one ulp of the result).
     @Test func logMatchesLibm() {
@@ -12,10 +14,10 @@ import Testing
         var x: Float = 1.0 / 16_777_216.0
         while x <= 1 {
             let ref = Foundation.log(Double(x))
-            worst = max(worst, abs(Double(GaussianSIMD.log(x)) - ref) - Double(Float(abs(ref)).ulp))
+            worst = max(worst, abs(Double(aimc_gaussian_log(x)) - ref) - Double(Float(abs(ref)).ulp))
             x = x.nextUp * 1.0001
         }
-        #expect(GaussianSIMD.log(1) == 0)
+        #expect(aimc_gaussian_log(1) == 0)
         #expect(worst < 2e-7)
     }
 
@@ -23,7 +25,8 @@ import Testing
     @Test func sinCosMatchLibm() {
         var worst: Double = 0
         for k in stride(from: 0, to: 1 << 24, by: 7) {
-            let (s, c) = GaussianSIMD.sincos2pi(k: Int32(k))
+            var s: Float = 0, c: Float = 0
+            aimc_gaussian_sincos(Int32(k), &s, &c)
             let th = 2 * Double.pi * Double(k) / 16_777_216.0
             worst = max(worst, abs(Double(s) - sin(th)), abs(Double(c) - cos(th)))
         }
@@ -53,22 +56,6 @@ import Testing
         var c = Xoshiro256(seed: 3)
         for _ in 0..<((n + 1) / 2) { _ = c.next() }
         #expect(a.next() == c.next())
-    }
-}
-
-@Suite struct SquareRootTests {
-    /// The Newton square root against Foundation's on [0, 40] (the range of −2 ln u):
-    /// relative error < 3e-7, and exactly 0 at 0.
-    @Test func newtonSquareRootMatchesSqrt() {
-        #expect(GaussianSIMD.squareRoot(0) == 0)
-        var worst: Double = 0
-        var x: Float = 1e-12
-        while x <= 40 {
-            let ref = Double(x).squareRoot()
-            worst = max(worst, abs(Double(GaussianSIMD.squareRoot(x)) - ref) / ref)
-            x = x.nextUp * 1.0003
-        }
-        #expect(worst < 3e-7)
     }
 }
 
