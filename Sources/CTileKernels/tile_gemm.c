@@ -1,10 +1,13 @@
-// The array stage of a tile read: the DAC levels of a block of samples times the tile's
-// conductance matrix, packed once per readout (no repacking per call, unlike a BLAS sgemm),
-// with every output one fused multiply-add chain over the rows in order, so that the
-// AVX-512, AVX2 and portable variants give the same bits. The blocking follows Goto & van
-// de Geijn, "Anatomy of high-performance matrix multiplication" (ACM TOMS 34, 2008) and the
-// BLIS micro-kernel layout (Van Zee & van de Geijn, ACM TOMS 41, 2015): a micro-panel of B
-// (KC rows × 16 or 32 channels) stays in L1 while the packed samples stream from L2.
+// The float array stage of a tile read: the DAC levels of a block of samples times the
+// tile's conductance matrix, packed once per readout (no repacking per call, unlike a BLAS
+// sgemm), with every output one fused multiply-add chain over the rows in order, + 0 at the
+// end, so that the AVX-512, AVX2 and portable variants give the same bits. The blocking
+// follows Goto & van de Geijn, "Anatomy of high-performance matrix multiplication" (ACM TOMS
+// 34, 2008) and the BLIS micro-kernel layout (Van Zee & van de Geijn, ACM TOMS 41, 2015): a
+// micro-panel of B (KC rows × 16 or 32 channels) stays in L1 while the samples, broadcast one
+// input at a time from where they lie (no packing), stream from L2. Runs of rows whose inputs
+// are zero for every sample of a block are skipped: a zero input adds a zero product, which
+// changes the chain at most by the sign of a zero sum, and the final + 0 makes that +0.
 #include "CTileKernels.h"
 
 #include <stdint.h>

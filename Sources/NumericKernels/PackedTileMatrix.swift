@@ -8,8 +8,9 @@ import CTileKernels
 /// the packing happens once per readout instead of once per call, so that a read can run in
 /// small blocks of samples whose DAC levels and outputs stay in cache; and every output is
 /// one fused multiply-add chain over the rows in order, so the AVX-512, AVX2 and portable
-/// variants give bit-identical results (tested), as `Kernels` does for its loops.
-/// Immutable after `init`.
+/// variants give bit-identical results (tested), as `Kernels` does for its loops. The array
+/// stage of `array_precision` float32 (and of reads the integer stage cannot serve:
+/// `FixedPointTileMatrix`). Immutable after `init`.
 public final class PackedTileMatrix: @unchecked Sendable {
     /// Inputs (word lines) of the tile: the inner dimension.
     public let rows: Int
@@ -66,10 +67,11 @@ public final class PackedTileMatrix: @unchecked Sendable {
     /// `y[i, j] = Σ_k a[i · lda + k] · M[j, k]` for samples i < n and j < `paddedChannels`
     /// (channels beyond `channels` get 0): `a` `[n × lda]`, lda ≥ rows; `y` `[n × ldy]`,
     /// ldy ≥ `paddedChannels`, every element written. Each output is one fused multiply-add
-    /// chain over k = 0 … rows − 1 from +0: the same bits on every variant and whatever the
-    /// other samples.
+    /// chain over k = 0 … rows − 1 from +0, then + 0 (rows whose inputs are zero may be
+    /// skipped, which changes nothing): the same bits on every variant and whatever the other
+    /// samples. The matrix must be finite.
     /// - Parameter workspace: at least `workspaceCount(samples: n)` floats (any alignment;
-    ///   the samples are packed there).
+    ///   the runs of non-zero inputs and a last partial block of samples go there).
     public func multiply(
         _ a: UnsafePointer<Float>, lda: Int, count n: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
         workspace: UnsafeMutablePointer<Float>, isa: Kernels.InstructionSet = Kernels.active

@@ -23,11 +23,13 @@ enum {
 size_t aimc_tile_gemm_workspace(long n, long rows);
 
 /// y[i, j] = Σ_k a[i·lda + k] · M[j, k] for samples i < n and channels j < 16·panels, with
-/// M packed as described at AIMC_TILE_PANEL. Every output is one fused multiply-add chain
-/// over k = 0, 1, …, rows − 1 from +0, whatever the variant, block sizes or the other
-/// samples, so every variant gives bit-identical results.
+/// M (finite) packed as described at AIMC_TILE_PANEL. Every output is one fused multiply-add
+/// chain over k = 0, 1, …, rows − 1 from +0, then + 0 (rows of zero inputs may be skipped:
+/// they change nothing once the final + 0 has turned a −0 into +0), whatever the variant,
+/// block sizes or the other samples, so every variant gives bit-identical results.
 ///   a: [n × lda] (lda ≥ rows); y: [n × ldy] (ldy ≥ 16·panels), every element written;
-///   work: aimc_tile_gemm_workspace(n, rows) floats (any alignment).
+///   work: aimc_tile_gemm_workspace(n, rows) floats (any alignment; runs of non-zero rows and
+///   a copy of a last partial block of samples).
 void aimc_tile_gemm(
     int variant, const float *a, long lda, long n, long rows, const float *packed, long panels, float *y, long ldy,
     float *work);
