@@ -54,7 +54,7 @@ def tables(records):
             kernel = r["blas_core"] + (f" (OPENBLAS_CORETYPE={r['openblas_coretype']})" if r.get("openblas_coretype") else "")
             drift = f"{r['drift_evaluation_seconds']:.1f} s" if r.get("drift_evaluation_seconds") is not None else "—"
             out.append(
-                f"| {r['date'][:10]} | {r.get('experiment', '—')} | {kernel} | {r['kernels']} | {r['threads']} | {rate(r['ceiling_images_per_second'])} "
+                f"| {r['date'][:10]} | {r.get('experiment', '—')} | {kernel} | {r['kernels']}{', array ' + r['array_product'] if r.get('array_product') else ''} | {r['threads']} | {rate(r['ceiling_images_per_second'])} "
                 f"| {rate(r['digital_images_per_second'])} | {rate(r['analog_images_per_second'])} "
                 f"| {bracket(format(r['analog_over_digital'], '.2f'))} | {bracket(format(r['analog_over_ceiling'], '.2f'))} "
                 f"| {drift} | {'; '.join(r['disturbed']) if r['disturbed'] else 'no'} |")

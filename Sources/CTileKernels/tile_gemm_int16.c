@@ -33,7 +33,9 @@ size_t aimc_tile_gemm_int16_workspace(long n, long rows) {
 // The runs of row pairs [start, end) in which one of the `mr` samples at a (stride lda
 // int16, rows padded to an even count) has a non-zero level; gaps of fewer than 2 zero pairs
 // stay inside a run. Returns how many; at most pairs/2 + 1.
-static long pair_runs(const int16_t *a, long lda, long mr, long pairs, uint32_t *any, int32_t *runs) {
+// any[p] = OR over the mr samples of row pair p's two levels (a vectorisable loop, compiled
+// per variant below).
+static inline __attribute__((always_inline)) void or_pairs_body(const int16_t *a, long lda, long mr, long pairs, uint32_t *any) {
     memset(any, 0, (size_t)pairs * sizeof(uint32_t));
     for (long r = 0; r < mr; r++) {
         const int16_t *x = a + r * lda;
@@ -43,6 +45,27 @@ static long pair_runs(const int16_t *a, long lda, long mr, long pairs, uint32_t 
             any[p] |= w;
         }
     }
+}
+
+static void or_pairs_portable(const int16_t *a, long lda, long mr, long pairs, uint32_t *any) { or_pairs_body(a, lda, mr, pairs, any); }
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void or_pairs_avx2(const int16_t *a, long lda, long mr, long pairs, uint32_t *any) {
+    or_pairs_body(a, lda, mr, pairs, any);
+}
+__attribute__((target("avx512f,avx512bw"))) static void or_pairs_avx512(const int16_t *a, long lda, long mr, long pairs, uint32_t *any) {
+    or_pairs_body(a, lda, mr, pairs, any);
+}
+#endif
+
+static long pair_runs(int variant, const int16_t *a, long lda, long mr, long pairs, uint32_t *any, int32_t *runs) {
+#if defined(__x86_64__)
+    if (variant == AIMC_TILE_AVX512) or_pairs_avx512(a, lda, mr, pairs, any);
+    else if (variant == AIMC_TILE_AVX2) or_pairs_avx2(a, lda, mr, pairs, any);
+    else or_pairs_portable(a, lda, mr, pairs, any);
+#else
+    (void)variant;
+    or_pairs_portable(a, lda, mr, pairs, any);
+#endif
     long count = 0, p = 0;
     while (p < pairs) {
         while (p < pairs && !any[p]) p++;
@@ -73,7 +96,7 @@ static void int16_portable(const int16_t *a, long lda, long n, long pairs, const
     int32_t *runs = work + pairs;
     for (long i0 = 0; i0 < n; i0 += R) {
         long mr = min_l(R, n - i0);
-        long nruns = pair_runs(a + i0 * lda, lda, mr, pairs, any, runs);
+        long nruns = pair_runs(AIMC_TILE_PORTABLE, a + i0 * lda, lda, mr, pairs, any, runs);
         for (long pn = 0; pn < panels; pn++) {
             const int16_t *b = packed + pn * pairs * 32;
             int32_t acc[R][16];
@@ -243,7 +266,7 @@ static void blocked16(const int16_t *a, long lda, long n, long pairs, const int1
     }
     for (long ib = 0; ib < blocks; ib++) {
         long mr = min_l(MR, n - ib * MR);
-        nruns[ib] = (int32_t)pair_runs(a + ib * MR * lda, lda, mr, pairs, any, runs + ib * (pairs + 2));
+        nruns[ib] = (int32_t)pair_runs(MR == 12 ? AIMC_TILE_AVX512 : AIMC_TILE_AVX2, a + ib * MR * lda, lda, mr, pairs, any, runs + ib * (pairs + 2));
     }
     float tmp[12 * 32] __attribute__((aligned(64)));
     memset(tmp, 0, sizeof tmp);

@@ -58,6 +58,16 @@ public final class FixedPointTileMatrix: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
+    /// The instructions the integer product runs on for `isa` on this CPU: `vpdpwssd` (AVX-512
+    /// VNNI), `vpmaddwd` (AVX-512 BW or AVX2) or portable C.
+    public static func kernelName(isa: Kernels.InstructionSet = Kernels.active) -> String {
+        switch isa {
+        case .avx512: aimc_tile_int16_has_vnni() != 0 ? "vpdpwssd, AVX-512 VNNI" : "vpmaddwd, AVX-512 BW"
+        case .avx2: "vpmaddwd, AVX2"
+        case .portable: "portable C"
+        }
+    }
+
     /// Row stride of `multiply`'s output: the channels rounded up to whole panels of 16.
     public var paddedChannels: Int { panels * 16 }
 

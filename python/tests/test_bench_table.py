@@ -50,6 +50,12 @@ def test_one_table_per_cpu_rows_by_date_and_disturbed_ratios_in_brackets():
     assert "| (0.83) | (0.75) |" in text.split("### Other CPU")[1]
 
 
+def test_the_array_product_of_newer_records_shows_beside_the_simd_variant():
+    text = bt.tables([record(array_product="int16 (vpmaddwd, AVX2)"), record(date="2026-11-30T00:00:00Z")])
+    assert "| avx2, array int16 (vpmaddwd, AVX2) | 2 |" in text
+    assert "| avx2 | 2 |" in text  # a record from before the field
+
+
 def test_record_files_the_json_and_rewrites_the_tables(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "BENCHMARKS.md").write_text("intro\n%s\nold\n%s\ntail\n" % (bt.BEGIN, bt.END), encoding="utf-8")

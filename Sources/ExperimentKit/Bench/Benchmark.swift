@@ -20,6 +20,11 @@ public struct Benchmark {
         public var cpu: String
         /// The vectorised kernels in use (`Kernels.active`: portable, avx2, avx512).
         public var kernels: String
+        /// How the analogue passes' array stage multiplies (`hardware.array_precision`
+        /// resolved for the network's tiles): "int16 (…instructions…)", "float32", or both
+        /// when some tiles can run in integers and others cannot (nil in records made before
+        /// the field).
+        public var arrayProduct: String?
         /// The OpenBLAS kernel family in use (`openblas_get_corename`) and its build configuration.
         public var blasCore: String
         public var blasConfig: String
@@ -231,8 +236,13 @@ public struct Benchmark {
                 "OpenBLAS runs its generic \(core) kernel although this CPU has \(Kernels.active.rawValue) (\(BLAS.configuration) does not recognise it), so digital inference and the ceiling are slower than this CPU allows; "
                     + "OPENBLAS_CORETYPE=\(Kernels.active == .avx512 ? "SkylakeX" : "Haswell") selects the kernel that fits it (digital results then differ in the last bits, as between CPUs; analogue results do not use OpenBLAS).")
         }
+        // The array stage of the analogue passes, per weighted layer's tiles.
+        let integer = folded.weightedLayers.map { config.hardware.integerArrayLevels(rows: min(config.hardware.tileRows, $0.weight.columns)) != nil }
+        let int16 = "int16 (\(FixedPointTileMatrix.kernelName()))"
+        let arrayProduct = integer.allSatisfy { $0 } ? int16 : integer.contains(true) ? "\(int16) and float32" : "float32"
         return Report(
-            date: ISO8601DateFormatter().string(from: Date()), experiment: config.name, architecture: config.architecture.rawValue, cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue, blasCore: core,
+            date: ISO8601DateFormatter().string(from: Date()), experiment: config.name, architecture: config.architecture.rawValue, cpu: Benchmark.cpuModel(), kernels: Kernels.active.rawValue,
+            arrayProduct: arrayProduct, blasCore: core,
             blasConfig: BLAS.configuration, openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads, images: test.count,
             batchSize: batch, macsPerImage: macs, sgemmGflops: gflops, ceilingImagesPerSecond: ceiling, ceilingThreads: bestCeiling,
             digitalImagesPerSecond: digital, digitalThreads: bestDigital, analogImagesPerSecond: analog, analogOverDigital: analog / digital,
@@ -296,6 +306,7 @@ public struct Benchmark {
         for (k, v) in r.notes.sorted(by: { $0.key < $1.key }) { rows.append([k, v >= 1000 ? "\(Int(v.rounded()))" : String(format: "%.4g", v), ""]) }
         rows.append(["peak resident memory", String(format: "%.0f MiB", Double(r.peakResidentBytes) / 1_048_576), ""])
         var out = "aimc bench · \(r.date) · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · SIMD \(r.kernels) · OpenBLAS kernel \(r.blasCore)\n"
+        if let a = r.arrayProduct { out += "analogue array product: \(a) (hardware.array_precision)\n" }
         out += "\(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image; medians of timed runs interleaved ceiling, digital, analogue\n\n"
         out += ReportTable.table(["measure", "figure", "ratio"], rows)
         if !ok {
