@@ -12,18 +12,9 @@
 // the block is defined by AES, so all give the same words (tested, with Random123's
 // known-answer vectors of ARS-10).
 #include "CTileKernels.h"
+#include "kernels_common.h"
 
-#include <stdint.h>
 #include <string.h>
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define T512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
-#define T256 __attribute__((target("avx2,fma")))
-#define BODY static inline __attribute__((always_inline))
-#else
-#define BODY static inline
-#endif
 
 static const uint64_t WEYL_LO = 0x9E3779B97F4A7C15ull, WEYL_HI = 0xBB67AE8584CAA73Bull;
 #define ARS_ROUNDS 7
@@ -74,28 +65,25 @@ BODY void bm_sincos(int32_t k, float *so, float *co) {
     *co = fbits(bitsf(cv) ^ (((qq ^ (qq >> 1)) & 1u) << 31));  // cos < 0 in quadrants 1, 2
 }
 
-// Word w → the pair (r·cos θ, r·sin θ): u₁ = (bits 40…63 + 1)/2²⁴ in (0, 1],
-// r = √(−2 ln u₁), θ = 2π·(bits 8…31)/2²⁴. The first `count` ≤ 2·pairs values are written.
+// Word x → the pair (r·cos θ, r·sin θ): u₁ = (bits 40…63 + 1)/2²⁴ in (0, 1],
+// r = √(−2 ln u₁), θ = 2π·(bits 8…31)/2²⁴.
+BODY void bm_pair(uint64_t x, float *cos_out, float *sin_out) {
+    float u1 = ((float)(int32_t)(x >> 40) + 1) * (1.0f / 16777216.0f);
+    int32_t k = (int32_t)((x >> 8) & 0xFFFFFFu);
+    float r = __builtin_sqrtf(-2 * bm_log(u1));
+    float s, c;
+    bm_sincos(k, &s, &c);
+    *cos_out = r * c;
+    *sin_out = r * s;
+}
+
+// Words w[0 ..< pairs] → out[2j], out[2j + 1]; the first `count` ≤ 2·pairs values are written.
 BODY void box_muller_body(const uint64_t *w, long pairs, long count, float *out) {
     long whole = count / 2;
-    for (long j = 0; j < whole; j++) {
-        uint64_t x = w[j];
-        float u1 = ((float)(int32_t)(x >> 40) + 1) * (1.0f / 16777216.0f);
-        int32_t k = (int32_t)((x >> 8) & 0xFFFFFFu);
-        float r = __builtin_sqrtf(-2 * bm_log(u1));
-        float s, c;
-        bm_sincos(k, &s, &c);
-        out[2 * j] = r * c;
-        out[2 * j + 1] = r * s;
-    }
+    for (long j = 0; j < whole; j++) bm_pair(w[j], out + 2 * j, out + 2 * j + 1);
     if (count % 2 == 1 && whole < pairs) {
-        uint64_t x = w[whole];
-        float u1 = ((float)(int32_t)(x >> 40) + 1) * (1.0f / 16777216.0f);
-        int32_t k = (int32_t)((x >> 8) & 0xFFFFFFu);
-        float r = __builtin_sqrtf(-2 * bm_log(u1));
-        float s, c;
-        bm_sincos(k, &s, &c);
-        out[2 * whole] = r * c;
+        float unused;
+        bm_pair(w[whole], out + 2 * whole, &unused);
     }
 }
 

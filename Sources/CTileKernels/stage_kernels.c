@@ -10,19 +10,17 @@
 // `SIMDKernels.KernelBodies` (equal values at ties, NaN passed through) once the rounding
 // by the 1.5·2²³ trick has turned a zero of either sign into +0.
 #include "CTileKernels.h"
+#include "kernels_common.h"
 
-#include <stdint.h>
 #include <string.h>
 
-#define ROUNDING_MAGIC 12582912.0f  // 1.5·2²³: adding and subtracting it rounds |v| < 2²² to an integer, ties to even
-
-#if defined(__x86_64__)
-#define T512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
-#define T256 __attribute__((target("avx2,fma")))
-#define BODY static inline __attribute__((always_inline))
-#else
-#define BODY static inline
-#endif
+// The level index of v: v/Δ clamped to [lo, hi] and rounded half to even (an integral float).
+BODY float level_index(float v, float inverse_step, float lo, float hi) {
+    float t = v * inverse_step;
+    t = lo > t ? lo : t;
+    t = hi < t ? hi : t;
+    return (t + ROUNDING_MAGIC) - ROUNDING_MAGIC;
+}
 
 BODY uint32_t abs_max_bits_body(const float *x, long n) {
     uint32_t largest = 0;
@@ -42,10 +40,7 @@ BODY long encode_body(const float *src, float *dst, int16_t *indices, long n, fl
         for (long i = 0; i < n; i++) {
             float v = src[i] * inverse_scale;
             clipped += (v > upper) | (v < lower);
-            float t = v * inverse_step;
-            t = lo > t ? lo : t;
-            t = hi < t ? hi : t;
-            float k = (t + ROUNDING_MAGIC) - ROUNDING_MAGIC;
+            float k = level_index(v, inverse_step, lo, hi);
             dst[i] = k * step;
             indices[i] = (int16_t)(int32_t)k;
         }
@@ -53,10 +48,7 @@ BODY long encode_body(const float *src, float *dst, int16_t *indices, long n, fl
         for (long i = 0; i < n; i++) {
             float v = src[i] * inverse_scale;
             clipped += (v > upper) | (v < lower);
-            float t = v * inverse_step;
-            t = lo > t ? lo : t;
-            t = hi < t ? hi : t;
-            dst[i] = ((t + ROUNDING_MAGIC) - ROUNDING_MAGIC) * step;
+            dst[i] = level_index(v, inverse_step, lo, hi) * step;
         }
     }
     return clipped;
@@ -66,29 +58,21 @@ BODY void digitise_body(const float *src, const float *noise, float sigma, float
                         long *clipped_out, long *zeroed_out) {
     const float step = c->step, inverse_step = c->inverse_step, lo = c->lowest, hi = c->highest, upper = c->upper, lower = c->lower;
     int32_t clipped = 0, zeroed = 0;
-    if (noise) {
-        for (long j = 0; j < n; j++) {
-            float v = src[j] + sigma * noise[j];
-            clipped += (v > upper) | (v < lower);
-            float t = v * inverse_step;
-            t = lo > t ? lo : t;
-            t = hi < t ? hi : t;
-            float q = ((t + ROUNDING_MAGIC) - ROUNDING_MAGIC) * step;
-            zeroed += (q == 0) & (v != 0);
-            dst[j] = q;
-        }
-    } else {
-        for (long j = 0; j < n; j++) {
-            float v = src[j];
-            clipped += (v > upper) | (v < lower);
-            float t = v * inverse_step;
-            t = lo > t ? lo : t;
-            t = hi < t ? hi : t;
-            float q = ((t + ROUNDING_MAGIC) - ROUNDING_MAGIC) * step;
-            zeroed += (q == 0) & (v != 0);
-            dst[j] = q;
-        }
+    // Two loops, so that the one without noise loads nothing for it.
+#define DIGITISE(V)                                                 \
+    for (long j = 0; j < n; j++) {                                  \
+        float v = (V);                                              \
+        clipped += (v > upper) | (v < lower);                       \
+        float q = level_index(v, inverse_step, lo, hi) * step;      \
+        zeroed += (q == 0) & (v != 0);                              \
+        dst[j] = q;                                                 \
     }
+    if (noise) {
+        DIGITISE(src[j] + sigma * noise[j])
+    } else {
+        DIGITISE(src[j])
+    }
+#undef DIGITISE
     *clipped_out = clipped;
     *zeroed_out = zeroed;
 }

@@ -9,6 +9,7 @@
 // are zero for every sample of a block are skipped: a zero input adds a zero product, which
 // changes the chain at most by the sign of a zero sum, and the final + 0 makes that +0.
 #include "CTileKernels.h"
+#include "kernels_common.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -46,20 +47,7 @@ static long nonzero_runs(const float *a, long lda, long mr, long rows, uint32_t 
         const uint32_t *x = (const uint32_t *)(const void *)(a + r * lda);
         for (long k = 0; k < rows; k++) any[k] |= x[k] & 0x7FFFFFFFu;  // ±0 has no bits but the sign
     }
-    long count = 0, k = 0;
-    while (k < rows) {
-        while (k < rows && !any[k]) k++;
-        if (k >= rows) break;
-        long s = k, zeros = 0;
-        while (k < rows && zeros < MIN_GAP) {
-            zeros = any[k] ? 0 : zeros + 1;
-            k++;
-        }
-        runs[2 * count] = (int32_t)s;
-        runs[2 * count + 1] = (int32_t)(k - zeros);
-        count++;
-    }
-    return count;
+    return aimc_runs_from_mask(any, rows, MIN_GAP, runs);
 }
 
 // a·b + c rounded once to float, without a hardware FMA: the product is exact in double,
@@ -125,7 +113,6 @@ static void gemm_portable(const float *a, long lda, long n, long rows, const flo
 // of either sign into +0).
 
 // ---- AVX-512: 12 samples × 32 channels (24 accumulators), or × 16 for a last odd panel.
-#define T512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 #define A12(r) (((r) < 4 ? a0 : (r) < 8 ? a4 : a8)[((r) & 3) * lda + k])
 
 T512 static void k512_12x32(const float *a, long lda, const float *b0, const float *b1, const int32_t *runs, long nruns, long k0, long k1,
@@ -174,7 +161,6 @@ T512 static void k512_12x16(const float *a, long lda, const float *b0, const int
 }
 
 // ---- AVX2: 6 samples × 16 channels (12 accumulators).
-#define T256 __attribute__((target("avx2,fma")))
 #define A6(r) (((r) < 3 ? a0 : a3)[((r) % 3) * lda + k])
 
 T256 static void k256_6x16(const float *a, long lda, const float *b, const int32_t *runs, long nruns, long k0, long k1,

@@ -9,6 +9,7 @@
 // p (rows 2p, 2p + 1) is 32 int16 at [p·32, p·32 + 32): channel j's two weights at 2j, 2j + 1
 // (zeros beyond the last row and channel).
 #include "CTileKernels.h"
+#include "kernels_common.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -66,20 +67,7 @@ static long pair_runs(int variant, const int16_t *a, long lda, long mr, long pai
     (void)variant;
     or_pairs_portable(a, lda, mr, pairs, any);
 #endif
-    long count = 0, p = 0;
-    while (p < pairs) {
-        while (p < pairs && !any[p]) p++;
-        if (p >= pairs) break;
-        long s = p, zeros = 0;
-        while (p < pairs && zeros < 2) {
-            zeros = any[p] ? 0 : zeros + 1;
-            p++;
-        }
-        runs[2 * count] = (int32_t)s;
-        runs[2 * count + 1] = (int32_t)(p - zeros);
-        count++;
-    }
-    return count;
+    return aimc_runs_from_mask(any, pairs, 2, runs);
 }
 
 static inline int32_t pair_at(const int16_t *x, long p) {
@@ -125,8 +113,6 @@ static void int16_portable(const int16_t *a, long lda, long n, long pairs, const
 // The micro-kernels accumulate into c as int32 (first: from 0) over the runs of pairs
 // within [p0, p1); `factor` non-NULL (last pass): c becomes the floats (double)acc · f_j.
 #define T512V __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni,avx2,fma")))
-#define T512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
-#define T256 __attribute__((target("avx2,fma")))
 
 // Store 16 int32 lanes as floats (double)acc · f (two halves of 8 lanes in double).
 #define OUT512(acc, dst, f)                                                                              \

@@ -74,43 +74,6 @@ public enum Kernels {
 
     // MARK: Dispatched kernels (see `KernelBodies` for what each computes)
 
-    /// N(0, 1) samples into `out[0..<count]` from the generator's state (see
-    /// `Xoshiro256.fillGaussian`): xoshiro256** draws (Blackman & Vigna 2021), 256 at a time,
-    /// each the Box–Muller pair of `CTileKernels`' `aimc_box_muller` at positions 2j, 2j + 1.
-    static func gaussianFill(
-        _ s0: inout UInt64, _ s1: inout UInt64, _ s2: inout UInt64, _ s3: inout UInt64,
-        _ out: UnsafeMutablePointer<Float>, count: Int, isa: InstructionSet = active
-    ) {
-        guard count > 0 else { return }
-        let block = 256
-        var a = s0, b = s1, c = s2, d = s3
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: block) { draws in
-            var start = 0
-            while start < count {
-                let m = min(2 * block, count - start)
-                let pairs = (m + 1) / 2
-                for j in 0..<pairs {
-                    // xoshiro256** (as Xoshiro256.next()).
-                    let r = ((b &* 5) << 7 | (b &* 5) >> 57) &* 9
-                    let t = b << 17
-                    c ^= a
-                    d ^= b
-                    b ^= c
-                    a ^= d
-                    c ^= t
-                    d = (d << 45) | (d >> 19)
-                    draws[j] = r
-                }
-                aimc_box_muller(isa.cVariant, draws.baseAddress!, pairs, m, out + start)
-                start += m
-            }
-        }
-        s0 = a
-        s1 = b
-        s2 = c
-        s3 = d
-    }
-
     /// `2 · pairs` N(0, 1) samples of the counter-based stream `key` from pair `firstPair`
     /// (see `GaussianStream`).
     static func counterGaussianPairs(

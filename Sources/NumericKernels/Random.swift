@@ -1,3 +1,4 @@
+import CTileKernels
 /// Seeded random numbers: xoshiro256** (Blackman & Vigna, "Scrambled linear
 /// pseudorandom number generators", ACM TOMS 2021) seeded through SplitMix64.
 ///
@@ -68,7 +69,17 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         _ buffer: UnsafeMutableBufferPointer<Float>, instructionSet: Kernels.InstructionSet = Kernels.active
     ) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        Kernels.gaussianFill(&s0, &s1, &s2, &s3, base, count: buffer.count, isa: instructionSet)
+        let block = 256
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: block) { draws in
+            var start = 0
+            while start < buffer.count {
+                let m = min(2 * block, buffer.count - start)
+                let pairs = (m + 1) / 2
+                for j in 0..<pairs { draws[j] = next() }
+                aimc_box_muller(instructionSet.cVariant, draws.baseAddress!, pairs, m, base + start)
+                start += m
+            }
+        }
     }
 
     /// Fills `buffer` with N(0, 1) samples by Box–Muller in `Double` with libm's log, cos

@@ -16,6 +16,19 @@ struct PackedTileMatrixTests {
         return (0..<n).map { i in i % 4 == 0 ? 0 : (g.nextUniform() * 2 - 1) * (i % 3 == 0 ? 1e-3 : 1.7) }
     }
 
+    /// The reference `[n × channels]`: c = 0, then c = fma(a_k, m_k, c) for k in order, + 0.
+    static func chain(_ a: [Float], lda: Int, n: Int, _ m: [Float], channels: Int, rows: Int) -> [Float] {
+        var expected = [Float](repeating: 0, count: n * channels)
+        for i in 0..<n {
+            for j in 0..<channels {
+                var c: Float = 0
+                for k in 0..<rows { c = c.addingProduct(a[i * lda + k], m[j * rows + k]) }
+                expected[i * channels + j] = c + 0
+            }
+        }
+        return expected
+    }
+
     @Test("bit-identical to the scalar FMA chain on every variant; close to sgemm; padding and bounds",
           arguments: [(1, 1, 1), (5, 10, 128), (6, 16, 255), (12, 17, 256), (13, 33, 257), (29, 64, 513), (97, 256, 272)])
     func product(n: Int, channels: Int, rows: Int) {
@@ -25,15 +38,7 @@ struct PackedTileMatrixTests {
         let packed = PackedTileMatrix(m, channels: channels, rows: rows)
         #expect(packed.unpacked == m)
         let ldy = packed.paddedChannels + 5
-        // Reference: c = 0, then c = fma(a_k, m_k, c) for k in order.
-        var expected = [Float](repeating: 0, count: n * channels)
-        for i in 0..<n {
-            for j in 0..<channels {
-                var c: Float = 0
-                for k in 0..<rows { c = c.addingProduct(a[i * lda + k], m[j * rows + k]) }
-                expected[i * channels + j] = c + 0
-            }
-        }
+        let expected = Self.chain(a, lda: lda, n: n, m, channels: channels, rows: rows)
         var blas = [Float](repeating: 0, count: n * channels)
         a.withUnsafeBufferPointer { ap in
             m.withUnsafeBufferPointer { mp in
@@ -93,14 +98,7 @@ struct PackedTileMatrixTests {
         }
         var m = (0..<(channels * rows)).map { _ in g.nextUniform() * 2 - 1 }
         for j in 0..<channels where j % 5 == 2 { for k in 0..<rows { m[j * rows + k] *= 1e-20 } }
-        var expected = [Float](repeating: 0, count: n * channels)
-        for i in 0..<n {
-            for j in 0..<channels {
-                var c: Float = 0
-                for k in 0..<rows { c = c.addingProduct(a[i * rows + k], m[j * rows + k]) }
-                expected[i * channels + j] = c + 0
-            }
-        }
+        let expected = Self.chain(a, lda: rows, n: n, m, channels: channels, rows: rows)
         let packed = PackedTileMatrix(m, channels: channels, rows: rows)
         let ldy = packed.paddedChannels
         for isa in Self.variants {
