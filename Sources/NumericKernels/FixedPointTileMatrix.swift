@@ -3,8 +3,8 @@ import CTileKernels
 /// A tile's matrix `[channels × rows]` held as 16-bit integers for the array stage's integer
 /// product (`multiply`): channel j's weights are w_jk ≈ s_j·q_jk with
 /// s_j = max_k |w_jk| / 32767 and q_jk = round(w_jk / s_j) (half to even, in `Double`), so
-/// |q| ≤ 32767 and |w_jk − s_j·q_jk| ≤ s_j/2 = max_k |w_jk| / 65534 (a resolution of
-/// 1.5·10⁻⁵ of the channel's largest weight).
+/// |q| ≤ 32767 and |w_jk − s_j·q_jk| ≤ s_j/2 = max_k |w_jk| / 65534 (steps of 3.1·10⁻⁵ of
+/// the channel's largest weight, each weight within half a step).
 ///
 /// `multiply` takes the DAC's integer level indices ℓ (inputs x = ℓ·Δ) and returns
 /// y_ij = RN_float(RN_double(Σ_k ℓ_ik·q_jk) · s_j·Δ): the sum is an exact integer (the caller

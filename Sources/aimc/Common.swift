@@ -3,9 +3,15 @@ import ExperimentKit
 import Foundation
 import NumericKernels
 
-/// Options shared by commands that read a config.
+/// Options shared by commands that read an experiment config.
 struct OverrideOptions: ParsableArguments {
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key (repeatable): an experiment key for run/config (e.g. --set hardware.adc.bits=8), a hardware key without the hardware. prefix for mvm (e.g. --set adc.bits=8; `aimc keys --hardware`).", valueName: "key=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override an experiment key (repeatable), e.g. --set hardware.adc.bits=8 or --set evaluation.repeats=3 (`aimc keys`).", valueName: "key=value"))
+    var sets: [String] = []
+}
+
+/// The override option of commands that read a hardware description (`aimc mvm`).
+struct HardwareOverrideOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a hardware key (repeatable), without the hardware. prefix of experiment configs, e.g. --set adc.bits=8 or --set array_precision=float32 (`aimc keys --hardware`).", valueName: "key=value"))
     var sets: [String] = []
 }
 

@@ -51,7 +51,7 @@ struct MVM: ParsableCommand {
     @Option(name: .customLong("read-interval"), parsing: .unconditional, help: "Seconds between successive reads of --reads (≥ the device's t_read; default t_read, back-to-back reads).")
     var readInterval: Double?
 
-    @OptionGroup var overrides: OverrideOptions
+    @OptionGroup var overrides: HardwareOverrideOptions
 
     func validate() throws {
         if let reads, !(1...1_000_000).contains(reads) { throw ValidationError("--reads must be in 1 … 1000000 (got \(reads))") }

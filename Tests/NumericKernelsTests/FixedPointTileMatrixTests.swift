@@ -118,7 +118,7 @@ struct FixedPointTileMatrixTests {
         }
     }
 
-    /// |y − Σ_k x_k·w_jk| ≤ Σ_k |x_k| · max_k |w_jk| / 65534 (the weights' resolution) plus
+    /// |y − Σ_k x_k·w_jk| ≤ Σ_k |x_k| · max_k |w_jk| / 65534 (half a step of the 16-bit weights) plus
     /// the final roundings (2⁻²³ |y|), with x = ℓ·Δ: against the real product in Double.
     @Test("the product within the weights' resolution of the real-valued product")
     func distanceToRealProduct() {

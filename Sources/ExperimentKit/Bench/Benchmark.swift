@@ -227,7 +227,7 @@ public struct Benchmark {
             disturbed.append(String(format: "digital inference measured %.2f × the sgemm calls it makes (impossible on a steady machine)", digital / ceiling))
         }
         if let load = Self.loadAverage(), load - Double(threads) > 0.75 {
-            disturbed.append(String(format: "load average %.1f with %d benchmark threads on %d cores: other processes were running", load, threads, ProcessInfo.processInfo.activeProcessorCount))
+            disturbed.append(String(format: "load average %.1f with %d benchmark thread%@ on %d cores: other processes were running", load, threads, threads == 1 ? "" : "s", ProcessInfo.processInfo.activeProcessorCount))
         }
         var advice: [String] = []
         let core = BLAS.coreName
@@ -305,7 +305,7 @@ public struct Benchmark {
         }
         for (k, v) in r.notes.sorted(by: { $0.key < $1.key }) { rows.append([k, v >= 1000 ? "\(Int(v.rounded()))" : String(format: "%.4g", v), ""]) }
         rows.append(["peak resident memory", String(format: "%.0f MiB", Double(r.peakResidentBytes) / 1_048_576), ""])
-        var out = "aimc bench · \(r.date) · \(r.cpu) · \(r.cores) cores, \(r.threads) threads · SIMD \(r.kernels) · OpenBLAS kernel \(r.blasCore)\n"
+        var out = "aimc bench · \(r.date) · \(r.cpu) · \(r.cores) cores, \(r.threads) thread\(r.threads == 1 ? "" : "s") · SIMD \(r.kernels) · OpenBLAS kernel \(r.blasCore)\n"
         if let a = r.arrayProduct { out += "analogue array product: \(a) (hardware.array_precision)\n" }
         out += "\(r.images) images, batch \(r.batchSize), \(r.macsPerImage) MACs/image; medians of timed runs interleaved ceiling, digital, analogue\n\n"
         out += ReportTable.table(["measure", "figure", "ratio"], rows)
