@@ -14,6 +14,7 @@
 #include "CTileKernels.h"
 #include "kernels_common.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const uint64_t WEYL_LO = 0x9E3779B97F4A7C15ull, WEYL_HI = 0xBB67AE8584CAA73Bull;
@@ -111,7 +112,7 @@ void aimc_gaussian_sincos(int32_t k, float *s, float *c) { bm_sincos(k, s, c); }
 // The AES S-box (FIPS-197 §5.1.1), made once from its definition: the multiplicative inverse
 // in GF(2⁸) mod x⁸ + x⁴ + x³ + x + 1 followed by the affine map with constant 0x63.
 static uint8_t sbox[256];
-static int sbox_ready;
+static pthread_once_t sbox_once = PTHREAD_ONCE_INIT;
 
 static uint8_t gf_mul(uint8_t a, uint8_t b) {
     uint8_t p = 0;
@@ -137,7 +138,6 @@ static void make_sbox(void) {
         for (int i = 1; i < 5; i++) s ^= (uint8_t)((inv << i) | (inv >> (8 - i)));
         sbox[x] = s ^ 0x63;
     }
-    __atomic_store_n(&sbox_ready, 1, __ATOMIC_RELEASE);
 }
 
 // One AES encryption round on state st (16 bytes, column-major as in FIPS-197): SubBytes,
@@ -168,7 +168,7 @@ static void store_lanes(uint8_t b[16], uint64_t lo, uint64_t hi) {
 }
 
 static void ars_block_sw(uint64_t ctr_lo, uint64_t ctr_hi, uint64_t key_lo, uint64_t key_hi, int rounds, uint64_t out[2]) {
-    if (!__atomic_load_n(&sbox_ready, __ATOMIC_ACQUIRE)) make_sbox();  // idempotent: a race writes the same table
+    pthread_once(&sbox_once, make_sbox);
     uint8_t st[16], rk[16];
     store_lanes(st, ctr_lo ^ key_lo, ctr_hi ^ key_hi);
     for (int r = 1; r <= rounds; r++) {

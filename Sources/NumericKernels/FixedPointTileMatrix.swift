@@ -29,7 +29,9 @@ public final class FixedPointTileMatrix: @unchecked Sendable {
     let storage: UnsafeMutablePointer<Int16>
     let count: Int
 
-    /// Quantises and packs `matrix` `[channels × rows]` (row-major, finite values).
+    /// Quantises and packs `matrix` `[channels × rows]` (row-major). Non-finite entries (which
+    /// only a failed stage can leave, and which the readout reports as an error before any
+    /// read) are stored as 0 and left out of the channel's scale, so packing never traps.
     public init(_ matrix: [Float], channels: Int, rows: Int) {
         precondition(channels >= 0 && rows >= 0 && matrix.count == channels * rows, "FixedPointTileMatrix: \(matrix.count) values for [\(channels) × \(rows)]")
         self.rows = rows
@@ -43,12 +45,13 @@ public final class FixedPointTileMatrix: @unchecked Sendable {
         var s = [Double](repeating: 0, count: channels)
         for j in 0..<channels {
             var largest: Float = 0
-            for k in 0..<rows { largest = max(largest, abs(matrix[j * rows + k])) }
+            for k in 0..<rows where matrix[j * rows + k].isFinite { largest = max(largest, abs(matrix[j * rows + k])) }
             guard largest > 0 else { continue }
             let scale = Double(largest) / Double(Self.bound)
             s[j] = scale
             let panel = storage + (j / 16) * pairs * 32 + (j % 16) * 2
             for k in 0..<rows {
+                guard matrix[j * rows + k].isFinite else { continue }
                 let q = (Double(matrix[j * rows + k]) / scale).rounded(.toNearestOrEven)
                 panel[(k / 2) * 32 + k % 2] = Int16(min(max(q, -Double(Self.bound)), Double(Self.bound)))
             }

@@ -97,6 +97,14 @@ struct FixedPointTileMatrixTests {
         }
     }
 
+    @Test("non-finite entries (a failed stage's) pack as 0 without trapping, outside the scale")
+    func nonFiniteEntries() {
+        let w: [Float] = [0.5, .nan, -1, .infinity, 0.25, -.infinity, .nan, .nan]  // two channels of 4 rows
+        let m = FixedPointTileMatrix(w, channels: 2, rows: 4)
+        #expect(m.scales == [1.0 / 32767, 0.25 / 32767])
+        #expect(m.dequantized.map { $0 == 0 } == [false, true, false, true, false, true, true, true])
+    }
+
     @Test("no overflow at rows × largest level = 65538 with every product at its extreme")
     func overflowLimit() {
         // 516 rows of levels ±127: 65532 ≤ 65538; the sum 516·127·32767 = 2 147 354 436 < 2³¹.
