@@ -59,7 +59,7 @@ struct TileRead {
         cellIV = spec.cellIV
         self.alpha = alpha
         self.columnAlpha = columnAlpha
-        fixed = spec.integerArrayLevels(rows: rows) != nil ? state.fixed : nil
+        fixed = state.fixed
     }
 
     // MARK: Stages
