@@ -19,7 +19,7 @@
 /// VAES, 1.7–2.1 on AVX2, 3.1 on the portable variant (BENCHMARKS.md), against 1.5, 1.8 and
 /// 3.3 for the SplitMix64 words and the earlier transform it replaced.
 public struct GaussianStream: Sendable, Equatable {
-    /// The seed of the underlying SplitMix64 sequence.
+    /// The stream's key: the low 64-bit lane of the ARS-7 key (the high lane is 0).
     public let key: UInt64
 
     public init(key: UInt64) { self.key = key }

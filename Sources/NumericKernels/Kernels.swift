@@ -4,8 +4,8 @@ import SIMDKernels
 import SIMDKernelsAVX2
 import SIMDKernelsAVX512
 
-/// Run-time dispatch of the vectorised inner loops (`KernelBodies`) to the widest
-/// instruction set this CPU supports, so that one portable binary runs at the speed of the
+/// Run-time dispatch of the vectorised inner loops (the Swift `KernelBodies` and the C loops of
+/// `CTileKernels`) to the widest instruction set this CPU supports, so that one portable binary runs at the speed of the
 /// machine (the approach of OpenBLAS's DYNAMIC_ARCH). All variants give bit-identical
 /// results (tested), so the choice never changes a result, only its speed.
 ///
